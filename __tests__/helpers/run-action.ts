@@ -1,0 +1,127 @@
+/**
+ * Runs the bundled action the way the GitHub runner does: `node dist/index.js` with inputs as
+ * INPUT_* variables, the event payload in GITHUB_EVENT_PATH, and GITHUB_OUTPUT / GITHUB_STEP_SUMMARY
+ * files, then reads back what a user would see.
+ */
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+/** The bundle under test; KS_ACTION_ENTRY points at a private build while developing. */
+export const ACTION_ENTRY = process.env.KS_ACTION_ENTRY ?? resolve(import.meta.dirname, '../../dist/index.js')
+
+export interface RunOptions {
+  /** Inputs by their action.yml names (`knowledge-base`, `api-key`…). */
+  inputs: Record<string, string>
+  /** GITHUB_WORKSPACE: the checked-out repository. */
+  workspace: string
+  eventName: string
+  payload: object
+  /** `owner/name`; default taken from the payload. */
+  repository?: string
+  /** GITHUB_SHA; default: the payload's after / head sha. */
+  sha?: string
+  /** Base URL of a running emulator: sets GITHUB_API_URL to its /github. */
+  emulatorUrl?: string
+  env?: Record<string, string>
+  timeoutMs?: number
+}
+
+export interface RunResult {
+  code: number | null
+  stdout: string
+  stderr: string
+  /** stdout + stderr. */
+  log: string
+  outputs: Record<string, string>
+  summary: string
+}
+
+export async function runAction(opts: RunOptions): Promise<RunResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'ks-run-'))
+  try {
+    const eventPath = join(dir, 'event.json')
+    const outputPath = join(dir, 'output')
+    const summaryPath = join(dir, 'summary.md')
+    await writeFile(eventPath, JSON.stringify(opts.payload))
+    await writeFile(outputPath, '')
+    await writeFile(summaryPath, '')
+    const payload = opts.payload as Record<string, any>
+    const repository = opts.repository ?? payload.repository?.full_name ?? 'octo/docs'
+    const sha = opts.sha ?? payload.after ?? payload.pull_request?.head?.sha ?? '0'.repeat(40)
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? dir,
+      GITHUB_ACTIONS: 'true',
+      CI: 'true',
+      GITHUB_WORKSPACE: opts.workspace,
+      GITHUB_EVENT_NAME: opts.eventName,
+      GITHUB_EVENT_PATH: eventPath,
+      GITHUB_OUTPUT: outputPath,
+      GITHUB_STEP_SUMMARY: summaryPath,
+      GITHUB_REPOSITORY: repository,
+      GITHUB_REPOSITORY_OWNER: repository.split('/')[0]!,
+      GITHUB_SHA: sha,
+      GITHUB_REF: payload.ref ?? 'refs/heads/main',
+      GITHUB_RUN_ID: '4242',
+      GITHUB_RUN_ATTEMPT: '1',
+      GITHUB_ACTOR: 'octocat',
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_API_URL: opts.emulatorUrl ? `${opts.emulatorUrl}/github` : 'http://127.0.0.1:9/github',
+      GITHUB_GRAPHQL_URL: opts.emulatorUrl ? `${opts.emulatorUrl}/github/graphql` : 'http://127.0.0.1:9/graphql',
+      RUNNER_TEMP: dir,
+      RUNNER_OS: 'Linux',
+      KS_HTTP_BACKOFF_MS: '20',
+      ...opts.env
+    }
+    for (const [name, value] of Object.entries(opts.inputs)) {
+      env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+    }
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolvePromise, reject) => {
+      const child = spawn(process.execPath, [ACTION_ENTRY], { cwd: opts.workspace, env, stdio: ['ignore', 'pipe', 'pipe'] })
+      let out = ''
+      let err = ''
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL')
+        reject(new Error(`action timed out after ${opts.timeoutMs ?? 60_000} ms\n${out}\n${err}`))
+      }, opts.timeoutMs ?? 60_000)
+      child.on('error', reject)
+      child.on('close', (c) => {
+        clearTimeout(timer)
+        resolvePromise({ code: c, stdout: out, stderr: err })
+      })
+    })
+    return {
+      code,
+      stdout,
+      stderr,
+      log: `${stdout}\n${stderr}`,
+      outputs: parseOutputs(await readFile(outputPath, 'utf8')),
+      summary: await readFile(summaryPath, 'utf8')
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/** Parses the GITHUB_OUTPUT file format (`name<<DELIM\nvalue\nDELIM`). */
+export function parseOutputs(text: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^([^<=]+)<<(.+)$/.exec(lines[i]!)
+    if (m) {
+      const [, name, delim] = m
+      const value: string[] = []
+      for (i++; i < lines.length && lines[i] !== delim; i++) value.push(lines[i]!)
+      out[name!] = value.join('\n')
+    } else {
+      const eq = lines[i]!.indexOf('=')
+      if (eq > 0) out[lines[i]!.slice(0, eq)] = lines[i]!.slice(eq + 1)
+    }
+  }
+  return out
+}

@@ -1,0 +1,5 @@
+import type { VendorEmulator } from '../server.ts'
+
+export function createCastrelEmulator(): VendorEmulator {
+  return { name: 'castrel', register() {}, state: () => ({}), reset() {} }
+}

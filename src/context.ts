@@ -1,0 +1,67 @@
+/** The parts of @actions/github's `context` we read (its class is not exported). */
+export interface GithubContextLike {
+  eventName: string
+  sha: string
+  payload: Record<string, unknown>
+  serverUrl: string
+  apiUrl: string
+  repo: { owner: string; repo: string }
+}
+
+/** The facts about the run the pipeline needs, as plain data (tests build it by hand). */
+export interface RunContext {
+  readonly eventName: string
+  readonly owner: string
+  readonly repo: string
+  /** `owner/name`. */
+  readonly repository: string
+  /** The commit being synced (GITHUB_SHA, or the PR head for PR events). */
+  readonly sha: string
+  readonly workspace: string
+  readonly serverUrl: string
+  readonly apiUrl: string
+  /** The raw webhook payload. */
+  readonly payload: Record<string, any>
+  /** Set on pull_request*, pull_request_review* events. */
+  readonly pullRequest?: {
+    readonly number: number
+    readonly title: string
+    readonly body: string
+    readonly headSha: string
+    readonly baseSha: string
+    /** True when the head branch lives in another repository (a fork). */
+    readonly fromFork: boolean
+  }
+  /** The review body on pull_request_review events. */
+  readonly reviewBody?: string
+}
+
+export function toRunContext(ctx: GithubContextLike, workspace: string): RunContext {
+  const payload = (ctx.payload ?? {}) as Record<string, any>
+  const { owner, repo } = ctx.repo
+  const pr = payload.pull_request as Record<string, any> | undefined
+  const headRepo: string | undefined = pr?.head?.repo?.full_name
+  const baseRepo: string | undefined = pr?.base?.repo?.full_name ?? `${owner}/${repo}`
+  return {
+    eventName: ctx.eventName,
+    owner,
+    repo,
+    repository: `${owner}/${repo}`,
+    sha: pr?.head?.sha ?? ctx.sha,
+    workspace,
+    serverUrl: ctx.serverUrl,
+    apiUrl: ctx.apiUrl,
+    payload,
+    pullRequest: pr
+      ? {
+          number: Number(pr.number ?? payload.number),
+          title: String(pr.title ?? ''),
+          body: String(pr.body ?? ''),
+          headSha: String(pr.head?.sha ?? ''),
+          baseSha: String(pr.base?.sha ?? ''),
+          fromFork: Boolean(pr.head?.repo?.fork) || (headRepo !== undefined && headRepo !== baseRepo) || pr.head?.repo === null
+        }
+      : undefined,
+    reviewBody: typeof payload.review?.body === 'string' ? payload.review.body : undefined
+  }
+}

@@ -1,0 +1,33 @@
+import { redact } from './secrets.js'
+
+/** A failure the user can fix: the message says what is wrong, the hint says how to fix it. */
+export class ActionError extends Error {
+  readonly hint: string | undefined
+  constructor(message: string, hint?: string) {
+    super(hint ? `${message} ${hint}` : message)
+    this.name = 'ActionError'
+    this.hint = hint
+  }
+}
+
+/** A vendor HTTP call that failed for good (after retries). Never carries a secret. */
+export class VendorHttpError extends Error {
+  readonly vendor: string
+  readonly operation: string
+  readonly status: number | undefined
+  readonly code: string | undefined
+  constructor(opts: { vendor: string; operation: string; status?: number; detail: string; code?: string; hint?: string }) {
+    const status = opts.status === undefined ? '' : ` (HTTP ${opts.status})`
+    const hint = opts.hint ? ` ${opts.hint}` : ''
+    super(redact(`${opts.vendor}: ${opts.operation} failed${status}: ${opts.detail}${hint}`))
+    this.name = 'VendorHttpError'
+    this.vendor = opts.vendor
+    this.operation = opts.operation
+    this.status = opts.status
+    this.code = opts.code
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  return redact(error instanceof Error ? error.message : String(error))
+}

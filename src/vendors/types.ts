@@ -1,0 +1,106 @@
+import type { LocalDoc } from '../docs/types.js'
+import type { Log } from '../log.js'
+import type { Settings } from '../schema.js'
+
+export type VendorId = 'stackspot' | 'staffify' | 'telzino' | 'castrel'
+
+/**
+ * A doc as the remote store holds it. Only content the action created is ever listed:
+ * each adapter knows how to tell its own objects from those a person added by hand.
+ */
+export interface RemoteDoc {
+  /** The doc's name in the store: the `key` of the LocalDoc it was synced from. */
+  readonly key: string
+  /** Vendor ids of everything that holds this doc (one object, several Q&A entries, one source…). */
+  readonly ids: readonly string[]
+  /** The content digest the store reports or we stored with the doc, if any (hex, any algorithm). */
+  readonly digest?: string
+  /** Adapter-private details (e.g. an entry's stored hash, a source's status). */
+  readonly meta?: Readonly<Record<string, unknown>>
+}
+
+export interface StoreInfo {
+  /** The id the vendor uses for the store (KS slug, `kb_…`, UUID, or `-` where there is none). */
+  readonly id: string
+  readonly name: string
+  /** True when this run created the store. */
+  readonly created: boolean
+  /** False only in a dry run where the store does not exist yet (nothing to list). */
+  readonly exists: boolean
+}
+
+export interface UploadResult {
+  /** Short human detail for the per-file table: `object 01H…`, `3 entries`, `source 2222…`. */
+  readonly detail: string
+  /** Non-fatal problems worth a warning (e.g. an entry whose embedding failed twice). */
+  readonly warnings?: readonly string[]
+}
+
+export interface RemoveResult {
+  /** `deleted` when the content is gone; `tombstoned` where the vendor has no delete (Castrel). */
+  readonly action: 'deleted' | 'tombstoned'
+  readonly detail?: string
+}
+
+/** Context the executor gives a batch upload so the adapter may use a vendor's snapshot sync safely. */
+export interface BatchContext {
+  /**
+   * True when `docs` are all the docs the action owns in this store after the run and every owned
+   * remote doc missing from them is planned for deletion within the user's limits. Only then may
+   * an adapter let the vendor delete on its own (StackSpot's zip `auto-delete=true`).
+   */
+  readonly completeSnapshot: boolean
+  /** Owned remote docs as listed before the run. */
+  readonly remote: ReadonlyMap<string, RemoteDoc>
+}
+
+export interface BatchResult {
+  /** Docs the batch handled, by key. */
+  readonly done: ReadonlyMap<string, UploadResult>
+  /** Docs the batch could not take (size, vendor refusal): the executor uploads them one by one. */
+  readonly fallback: readonly LocalDoc[]
+  /** Keys whose remote copy the batch already deleted (a snapshot with auto-delete). */
+  readonly deletedKeys?: ReadonlySet<string>
+}
+
+/**
+ * One vendor's knowledge store. The executor calls, in order: authenticate → ensureStore →
+ * listOwned → (uploadBatch | upload)* → remove*. Every method throws on failure with a message the
+ * user can act on (VendorHttpError or ActionError).
+ */
+export interface VendorAdapter {
+  readonly id: VendorId
+  /** For messages and the summary: `StackSpot AI`. */
+  readonly displayName: string
+  /** Files larger than this are reported and skipped before any request. */
+  readonly maxFileBytes: number
+  /** Why this vendor cannot take the file (unsupported type…), or undefined when it can. */
+  rejects?(doc: LocalDoc): string | undefined
+  /** Fail fast on a bad credential, before anything is read or written remotely. */
+  authenticate(): Promise<void>
+  /** Find the store; create it when allowed. In a dry run, never create. */
+  ensureStore(opts: { create: boolean; dryRun: boolean }): Promise<StoreInfo>
+  /** Everything this action created in the store, one RemoteDoc per doc key. */
+  listOwned(): Promise<RemoteDoc[]>
+  /** Whether the remote copy already holds these bytes. Default: `remote.digest` equals one of `local.digests`. */
+  isUnchanged?(local: LocalDoc, remote: RemoteDoc): boolean
+  /**
+   * Upload a new doc or replace `previous`, waiting until the vendor has processed it. On failure
+   * the previous version must still be in the store; on success it must be gone.
+   */
+  upload(doc: LocalDoc, previous: RemoteDoc | undefined): Promise<UploadResult>
+  /** Optional: upload many docs in fewer requests (StackSpot zip batch). */
+  uploadBatch?(docs: readonly LocalDoc[], ctx: BatchContext): Promise<BatchResult>
+  /** Remove a doc whose file was deleted. */
+  remove(remote: RemoteDoc): Promise<RemoveResult>
+}
+
+export interface VendorDeps {
+  readonly log: Log
+  /** Repository `owner/name`, for adapters that label what they create. */
+  readonly repository: string
+  /** Commit being synced. */
+  readonly sha: string
+}
+
+export type VendorFactory = (settings: Settings, deps: VendorDeps) => VendorAdapter
