@@ -214,8 +214,9 @@ export function readSettings(read: InputReader, eventName: string): Settings {
     problems.push(`\`remote-prefix\` must be a relative path without "..": "${remotePrefix}".`)
   }
   const agentId = r['agent-id'].trim()
-  if (agentId && vendor !== 'stackspot' && (r['client-id'] === '' || r['client-secret'] === '' || r.realm === '')) {
-    problems.push('`agent-id` asks a StackSpot agent, which needs `client-id`, `client-secret` and `realm` (a StackSpot service credential).')
+  if (agentId && vendor !== 'stackspot') {
+    // The agent authenticates with the StackSpot service credential, which only a stackspot step has.
+    problems.push('`agent-id` asks a StackSpot agent and works with `vendor: stackspot` only; use a separate stackspot step for the agent.')
   }
   if (agentId && !/^[A-Za-z0-9_-]+$/.test(agentId)) {
     problems.push(`\`agent-id\` must be an agent id or slug (letters, digits, - and _): "${agentId}".`)

@@ -50,6 +50,11 @@ export interface BatchContext {
    * an adapter let the vendor delete on its own (StackSpot's zip `auto-delete=true`).
    */
   readonly completeSnapshot: boolean
+  /**
+   * Every doc in scope after the run, unchanged ones included. A snapshot upload with auto-delete
+   * must send all of them, or the vendor would delete the unchanged ones.
+   */
+  readonly allDocs: readonly LocalDoc[]
   /** Owned remote docs as listed before the run. */
   readonly remote: ReadonlyMap<string, RemoteDoc>
 }

@@ -89,3 +89,19 @@ export function requireCredential(clientId: string, clientSecret: string, authUr
   }
   return { clientId, clientSecret, authUrl }
 }
+
+const shared = new Map<string, StackSpotTokens>()
+
+/**
+ * One token source per credential for the whole run, so the Knowledge Source sync and the agent
+ * share a token instead of each asking the IDM.
+ */
+export function stackSpotTokensFor(credential: StackSpotCredential, log: Log): StackSpotTokens {
+  const key = `${credential.authUrl}\n${credential.clientId}`
+  let tokens = shared.get(key)
+  if (!tokens) {
+    tokens = new StackSpotTokens(credential, log)
+    shared.set(key, tokens)
+  }
+  return tokens
+}
