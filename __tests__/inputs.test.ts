@@ -115,3 +115,11 @@ describe('action.yml', () => {
     )
   })
 })
+
+describe('README', () => {
+  it('has the inputs and outputs tables generated from action.yml', async () => {
+    const { execFileSync } = await import('node:child_process')
+    const out = execFileSync(process.execPath, ['scripts/readme-inputs.mjs', '--check'], { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8' })
+    expect(out).toContain('match action.yml')
+  })
+})

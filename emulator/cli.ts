@@ -1,0 +1,33 @@
+/**
+ * `npm run emulator [-- --port 4010]`: starts the vendor emulator on 127.0.0.1 and prints the URLs
+ * to pass to the action. Ctrl-C stops it.
+ */
+import { parseArgs } from 'node:util'
+import { startEmulator } from './server.ts'
+import { DEMO_CLIENT } from './vendors/stackspot-idm.ts'
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: process.env.EMULATOR_PORT ?? '4010' },
+    'processing-ms': { type: 'string', default: '300' },
+    'token-ttl': { type: 'string', default: '1199' }
+  }
+})
+const port = Number(values.port)
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`--port must be a port number, got "${values.port}"`)
+  process.exit(2)
+}
+const emulator = await startEmulator({ port, processingMs: Number(values['processing-ms']), tokenTtlSeconds: Number(values['token-ttl']) })
+console.log(`Vendor emulator listening on ${emulator.url} (loopback only)\n`)
+console.log('Pass these to the action (or set GITHUB_API_URL for the GitHub API):')
+for (const [name, url] of Object.entries(emulator.urls)) console.log(`  ${name.padEnd(20)} ${url}`)
+console.log(`\nStackSpot demo credential: client-id ${DEMO_CLIENT.clientId}, client-secret ${DEMO_CLIENT.clientSecret}, realm ${DEMO_CLIENT.realm}`)
+console.log(`Inspect the stores: curl ${emulator.url}/_emulator/state`)
+console.log('Ctrl-C to stop.')
+
+const stop = () => {
+  void emulator.close().then(() => process.exit(0))
+}
+process.on('SIGINT', stop)
+process.on('SIGTERM', stop)

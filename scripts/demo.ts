@@ -1,0 +1,195 @@
+/**
+ * `npm run demo [-- --vendor stackspot|staffify|telzino|castrel]`: the whole flow on this machine,
+ * with no credentials. Starts the vendor emulator, makes a sample docs repository with a real git
+ * history, and runs the bundled dist/index.js exactly as the runner would (INPUT_* variables, real
+ * webhook payloads, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files):
+ *   1. a first push (full sync), 2. a push that edits, renames, adds and deletes docs,
+ *   3. (stackspot) a pull request that asks the emulated agent and posts the PR comment.
+ * Fails loudly (exit 1) if any step does not do what it should, and leaves no process behind.
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
+import { DEMO_CLIENT } from '../emulator/vendors/stackspot-idm.ts'
+import { git, makeRepo, type TestRepo } from '../__tests__/helpers/git-repo.ts'
+import { pullRequestPayload, pushPayload } from '../__tests__/helpers/payloads.ts'
+import { runAction, type RunResult } from '../__tests__/helpers/run-action.ts'
+import { DEMO_ACCOUNTS } from '../emulator/demo-accounts.ts'
+
+const root = resolve(import.meta.dirname, '..')
+const { values } = parseArgs({ options: { vendor: { type: 'string', default: 'stackspot' } } })
+const vendor = values.vendor!
+if (!['stackspot', 'staffify', 'telzino', 'castrel'].includes(vendor)) {
+  console.error(`--vendor must be stackspot, staffify, telzino or castrel (got "${vendor}")`)
+  process.exit(2)
+}
+
+const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s)
+const step = (s: string) => console.log(`\n${bold(`━━ ${s} ━━`)}`)
+
+function buildIfNeeded(): void {
+  const bundle = join(root, 'dist/index.js')
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0)
+  if (existsSync(bundle) && statSync(bundle).mtimeMs >= newest(join(root, 'src'))) return
+  step('Building dist/ (src/ is newer)')
+  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' })
+}
+
+function vendorInputs(emu: RunningEmulator): Record<string, string> {
+  const a = DEMO_ACCOUNTS
+  switch (vendor) {
+    case 'stackspot':
+      return {
+        vendor,
+        'knowledge-base': 'demo-docs',
+        'client-id': DEMO_CLIENT.clientId,
+        'client-secret': DEMO_CLIENT.clientSecret,
+        realm: DEMO_CLIENT.realm,
+        'api-url': `${emu.url}/stackspot`,
+        'auth-url': `${emu.url}/stackspot/idm/${DEMO_CLIENT.realm}/oidc/oauth/token`
+      }
+    case 'staffify':
+      return { vendor, 'knowledge-base': 'Demo docs', 'api-key': a.staffify.apiKey, 'api-url': `${emu.url}/staffify/v1` }
+    case 'telzino':
+      return {
+        vendor,
+        'knowledge-base': 'Demo docs',
+        'organization-id': a.telzino.organizationId,
+        'client-id': a.telzino.clientId,
+        'client-secret': a.telzino.clientSecret,
+        'api-url': `${emu.url}/telzino`,
+        'auth-url': `${emu.url}/telzino/oauth/token`
+      }
+    default:
+      return { vendor, 'api-key': a.castrel.pat, 'api-url': `${emu.url}/castrel` }
+  }
+}
+
+/** What GitHub knows about a push: the compare of before...after, taken from the real repository. */
+async function seedCompare(emu: RunningEmulator, repo: TestRepo, before: string, after: string): Promise<void> {
+  const raw = await git(repo.work, 'diff', '--name-status', '-M', '-z', before, after)
+  const parts = raw.split('\0').filter(Boolean)
+  const files: Array<{ filename: string; status: string; previous_filename?: string }> = []
+  const status: Record<string, string> = { A: 'added', M: 'modified', D: 'removed', R: 'renamed' }
+  for (let i = 0; i < parts.length; ) {
+    const code = parts[i++]!
+    if (code.startsWith('R')) {
+      const from = parts[i++]!
+      files.push({ filename: parts[i++]!, status: 'renamed', previous_filename: from })
+    } else files.push({ filename: parts[i++]!, status: status[code[0]!] ?? 'modified' })
+  }
+  emu.vendors.get('github')!.seed!({ repo: 'octo/handbook', compares: [{ base: before, head: after, status: 'ahead', files }] })
+}
+
+function show(title: string, r: RunResult): void {
+  step(title)
+  const lines = r.stdout.split('\n').filter((l) => !l.startsWith('::debug::') && !l.startsWith('::add-mask::'))
+  console.log(lines.join('\n').trim())
+  console.log(`\n${bold('Outputs')}: uploaded=${r.outputs.uploaded} deleted=${r.outputs.deleted} unchanged=${r.outputs.unchanged} failed=${r.outputs.failed} skipped=${r.outputs.skipped}`)
+  if (r.code !== 0) throw new Error(`${title}: the action exited ${r.code}\n${r.stderr}`)
+}
+
+function expect(condition: boolean, what: string): void {
+  if (!condition) throw new Error(`demo check failed: ${what}`)
+  console.log(`  ✓ ${what}`)
+}
+
+async function main(): Promise<void> {
+  buildIfNeeded()
+  const emu = await startEmulator({ processingMs: 50 })
+  let repo: TestRepo | undefined
+  try {
+    step(`Vendor emulator on ${emu.url} (vendor: ${vendor})`)
+    const token = 'ghs_demo_installation_token'
+    emu.vendors.get('github')!.seed!({ repo: 'octo/handbook', tokens: { [token]: { login: 'github-actions[bot]', type: 'Bot', id: 41898282 } } })
+    const common = { ...vendorInputs(emu), paths: 'docs/**/*.md', 'github-token': token }
+    const env = { KS_HTTP_BACKOFF_MS: '50' }
+
+    repo = await makeRepo({
+      'docs/index.md': '# Handbook\n\nWelcome to the team handbook.\n\n## Who we are\n\nA small team that ships docs.\n',
+      'docs/guide/setup.md': '# Setup\n\n## Install\n\nRun `npm ci`.\n\n## Configure\n\nCopy `.env.example`.\n',
+      'docs/guide/usage.md': '# Usage\n\nCall the API with your key.\n',
+      'docs/faq.md': '# FAQ\n\n## Is it free?\n\nYes.\n',
+      'docs/old-name.md': '# Release process\n\nTag, then publish.\n',
+      'src/app.ts': 'export const notADoc = true\n'
+    })
+    const first = await repo.push()
+    const ws1 = await repo.checkout()
+    const r1 = await runAction({
+      inputs: common,
+      workspace: ws1,
+      eventName: 'push',
+      payload: pushPayload({ owner: 'octo', name: 'handbook', ...first }),
+      emulatorUrl: emu.url,
+      env
+    })
+    show('1. First push: a new branch, so a full sync', r1)
+    expect(r1.outputs.uploaded === '5', 'five docs uploaded, src/app.ts ignored')
+
+    await repo.write({ 'docs/guide/usage.md': '# Usage\n\nCall the API with your key.\n\n## Rate limits\n\n100 requests a minute.\n', 'docs/changelog.md': '# Changelog\n\n- v1\n' })
+    await repo.rename('docs/old-name.md', 'docs/release.md')
+    await repo.remove('docs/faq.md')
+    await repo.commit('Edit usage, add changelog, rename release doc, drop FAQ')
+    const second = await repo.push()
+    await seedCompare(emu, repo, second.before, second.after)
+    const ws2 = await repo.checkout()
+    const r2 = await runAction({
+      inputs: common,
+      workspace: ws2,
+      eventName: 'push',
+      payload: pushPayload({ owner: 'octo', name: 'handbook', ...second }),
+      emulatorUrl: emu.url,
+      env
+    })
+    show('2. Second push: edit, add, rename, delete', r2)
+    const plan = JSON.parse(r2.outputs.plan ?? '[]') as Array<{ path: string; outcome: string }>
+    const outcome = (p: string) => plan.find((i) => i.path === p)?.outcome
+    expect(outcome('docs/guide/usage.md') === 'replaced', 'usage.md replaced')
+    expect(outcome('docs/changelog.md') === 'uploaded', 'changelog.md uploaded')
+    expect(outcome('docs/release.md') === 'uploaded', 'release.md uploaded (renamed from old-name.md)')
+    expect(['deleted', 'tombstoned'].includes(outcome('docs/old-name.md') ?? ''), 'old-name.md removed')
+    expect(['deleted', 'tombstoned'].includes(outcome('docs/faq.md') ?? ''), 'faq.md removed')
+
+    step('Store contents')
+    console.log(JSON.stringify(emu.vendors.get(vendor)!.state(), (k, v) => (k === 'content' || k === 'bytes' ? undefined : v), 2).slice(0, 4000))
+
+    if (vendor === 'stackspot') {
+      await git(repo.work, 'checkout', '-q', '-b', 'docs-change')
+      await repo.write({ 'docs/guide/setup.md': '# Setup\n\n## Install\n\nRun `npm ci` with Node 24.\n\n## Configure\n\nCopy `.env.example` to `.env`.\n' })
+      const head = await repo.commit('Setup: require Node 24')
+      await git(repo.work, 'push', '-q', 'origin', 'docs-change')
+      emu.vendors.get('github')!.seed!({
+        repo: 'octo/handbook',
+        pulls: [{ number: 12, title: 'Setup: require Node 24', body: 'Updates the setup guide.', head: { sha: head, repo: 'octo/handbook' }, base: { sha: second.after }, files: [{ filename: 'docs/guide/setup.md', status: 'modified' }] }]
+      })
+      const ws3 = await repo.checkout(head)
+      const r3 = await runAction({
+        inputs: { ...common, 'agent-id': DEMO_ACCOUNTS.stackspotAgentId },
+        workspace: ws3,
+        eventName: 'pull_request',
+        payload: pullRequestPayload({ owner: 'octo', name: 'handbook', number: 12, headSha: head, baseSha: second.after, title: 'Setup: require Node 24', body: 'Updates the setup guide.' }),
+        emulatorUrl: emu.url,
+        env
+      })
+      show('3. Pull request #12: dry-run plan, agent review, PR comment', r3)
+      const gh = emu.vendors.get('github')!.state() as { comments?: Record<string, Array<{ body: string; html_url?: string }>> }
+      const comments = Object.values(gh.comments ?? {}).flat()
+      step('The PR comment')
+      console.log(comments.at(-1)?.body ?? '(none)')
+      expect(comments.length === 1, 'one PR comment')
+      expect(Boolean(r3.outputs['comment-url']), 'comment-url output set')
+    }
+    step('Demo finished: every step did what it should')
+  } finally {
+    await repo?.cleanup()
+    await emu.close()
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`\n✗ ${error instanceof Error ? error.message : String(error)}`)
+  process.exitCode = 1
+})

@@ -1,0 +1,67 @@
+// Generates the README's inputs and outputs tables from action.yml, between the
+// <!-- inputs:start --> / <!-- inputs:end --> and <!-- outputs:start --> / <!-- outputs:end --> markers.
+//   node scripts/readme-inputs.mjs --write   rewrite README.md
+//   node scripts/readme-inputs.mjs --check   exit 1 when README.md is out of date (used by the tests)
+import { readFileSync, writeFileSync } from 'node:fs'
+
+const root = new URL('..', import.meta.url)
+const yml = readFileSync(new URL('action.yml', root), 'utf8').split('\n')
+
+function unquote(v) {
+  const t = v.trim()
+  if (t.startsWith('"') && t.endsWith('"')) return JSON.parse(t)
+  if (t.startsWith("'") && t.endsWith("'")) return t.slice(1, -1)
+  return t
+}
+
+function fields(sectionName) {
+  const out = []
+  let inSection = false
+  let current
+  for (const line of yml) {
+    if (/^\S/.test(line)) inSection = line.startsWith(`${sectionName}:`)
+    if (!inSection) continue
+    const f = /^ {2}([\w-]+):\s*$/.exec(line)
+    if (f) {
+      current = { name: f[1], description: '', required: false, default: undefined }
+      out.push(current)
+      continue
+    }
+    const p = /^ {4}(description|required|default):\s*(.*)$/.exec(line)
+    if (current && p) current[p[1]] = p[1] === 'required' ? unquote(p[2]) === 'true' : unquote(p[2])
+  }
+  return out
+}
+
+const esc = (s) => s.replace(/\|/g, '\\|')
+export function inputsTable() {
+  const rows = fields('inputs').map((i) => `| \`${i.name}\` | ${esc(i.description)} | ${i.required ? 'yes' : 'no'} | ${i.default === undefined || i.default === '' ? '' : `\`${esc(i.default)}\``} |`)
+  return ['| Name | Description | Required | Default |', '|---|---|---|---|', ...rows].join('\n')
+}
+export function outputsTable() {
+  const rows = fields('outputs').map((o) => `| \`${o.name}\` | ${esc(o.description)} |`)
+  return ['| Name | Description |', '|---|---|', ...rows].join('\n')
+}
+
+function replaceBetween(text, name, body) {
+  const start = `<!-- ${name}:start -->`
+  const end = `<!-- ${name}:end -->`
+  const a = text.indexOf(start)
+  const b = text.indexOf(end)
+  if (a < 0 || b < a) throw new Error(`README.md lacks the ${start} … ${end} markers`)
+  return `${text.slice(0, a + start.length)}\n${body}\n${text.slice(b)}`
+}
+
+const readmeUrl = new URL('README.md', root)
+const readme = readFileSync(readmeUrl, 'utf8')
+const fresh = replaceBetween(replaceBetween(readme, 'inputs', inputsTable()), 'outputs', outputsTable())
+if (process.argv.includes('--write')) {
+  writeFileSync(readmeUrl, fresh)
+  console.log('README.md tables written from action.yml')
+} else if (process.argv.includes('--check')) {
+  if (fresh !== readme) {
+    console.error('README.md inputs/outputs tables differ from action.yml: run `npm run docs:inputs`.')
+    process.exit(1)
+  }
+  console.log('README.md tables match action.yml')
+}
