@@ -60,7 +60,10 @@ export async function run(): Promise<void> {
     logTotals(context, counts, sync.report.dryRun)
     if (failures.length > 0) core.setFailed(failures.join('\n'))
   } catch (error) {
-    core.setFailed(errorMessage(error))
+    const message = errorMessage(error)
+    core.setFailed(message)
+    // The summary is where users look first; a run that stopped early says why there too.
+    await writeSummary(`## Knowledge Sync failed\n\n\`\`\`\n${message.replace(/`/g, "'")}\n\`\`\`\n`).catch(() => undefined)
   }
 }
 
