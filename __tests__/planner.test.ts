@@ -67,7 +67,7 @@ describe('planSync, full reconcile', () => {
 })
 
 describe('planSync, diff', () => {
-  const diff = (changes: ChangeSet & { kind: 'diff' }['changes']): ChangeSet => ({ kind: 'diff', changes, source: 'push' })
+  const diff = (changes: Extract<ChangeSet, { kind: 'diff' }>['changes']): ChangeSet => ({ kind: 'diff', changes, source: 'push' })
 
   it('turns a rename into an upload of the new path and a deletion of the old one', () => {
     expect(

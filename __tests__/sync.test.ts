@@ -52,7 +52,7 @@ function doc(path: string, content: string): LocalDoc {
 const up = (d: LocalDoc, action: 'upload' | 'replace' = 'upload'): PlanItem => ({ path: d.path, key: d.key, action, reason: 'r', local: d })
 const del = (key: string): PlanItem => ({ path: key, key, action: 'delete', reason: 'gone', remote: { key, ids: [key] } })
 
-function options(store: MemoryStore, over: Partial<ExecuteOptions> = {}): ExecuteOptions {
+function options(_store: MemoryStore, over: Partial<ExecuteOptions> = {}): ExecuteOptions {
   return { dryRun: false, concurrency: 3, maxDeletions: 10, uploadStrategy: 'auto', fullScope: false, allDocs: [], remote: [], log: memoryLog(), ...over }
 }
 

@@ -8,6 +8,8 @@ import { redact } from './secrets.js'
 
 /** Where a bearer token comes from. Adapters with OAuth refresh it; static keys never change. */
 export interface TokenSource {
+  /** False for static keys: a 401 then means the key is wrong, and asking again only adds a failed sign-in. */
+  readonly refreshable?: boolean
   token(): Promise<string>
   /** Called once when the API answers 401 to a request made with `token`. */
   invalidate(token: string): void
@@ -91,6 +93,8 @@ export class HttpClient {
   private readonly apiOrigins: Set<string>
   /** Set when the server says the rate-limit window is used up; every request waits for it. */
   private pausedUntil = 0
+  /** Requests sent and not yet answered, to pace parallel workers against a rate-limit window. */
+  private inFlight = 0
   requestCount = 0
   private readonly options: HttpClientOptions
 
@@ -169,7 +173,12 @@ export class HttpClient {
       let res: HttpResponse
       try {
         this.requestCount++
-        res = await this.send(url, req, headers, body)
+        this.inFlight++
+        try {
+          res = await this.send(url, req, headers, body)
+        } finally {
+          this.inFlight--
+        }
       } catch (error) {
         const reason = networkReason(error)
         if (idempotent && attempt < maxRetries) {
@@ -184,7 +193,7 @@ export class HttpClient {
       this.noteRateLimit(res)
       if ((res.status >= 200 && res.status < 300) || accept.has(res.status)) return res
 
-      if (res.status === 401 && withAuth && token && !refreshedAfter401) {
+      if (res.status === 401 && withAuth && token && !refreshedAfter401 && this.options.tokens!.refreshable !== false) {
         // A token can expire between our expiry check and the server's; get a new one once.
         refreshedAfter401 = true
         this.options.tokens!.invalidate(token)
@@ -260,7 +269,8 @@ export class HttpClient {
   private noteRateLimit(res: HttpResponse): void {
     const remaining = header(res.headers, 'x-ratelimit-remaining')
     const reset = header(res.headers, 'x-ratelimit-reset')
-    if (remaining === undefined || reset === undefined || Number(remaining) > 0) return
+    // Pause once the requests still in flight would use up what is left of the window.
+    if (remaining === undefined || reset === undefined || Number(remaining) > this.inFlight) return
     const until = resetToEpochMs(reset)
     if (until !== undefined && until > Date.now()) {
       this.pausedUntil = Math.max(this.pausedUntil, Math.min(until, Date.now() + MAX_SERVER_WAIT_MS))

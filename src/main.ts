@@ -28,6 +28,7 @@ export async function run(): Promise<void> {
     const sync = await runSync(settings, context, { log: actionsLog, octokit, group: coreGroup })
     const counts = setSyncOutputs(sync.report)
     annotate(sync.report)
+    for (const warning of sync.report.warnings) core.warning(redact(warning))
     let summary = syncSummaryMarkdown(sync.report)
     const failures: string[] = [...sync.report.errors]
     if (counts.failed > 0) failures.push(`${counts.failed} of ${sync.report.items.length} docs failed (see the job summary).`)
