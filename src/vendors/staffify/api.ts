@@ -1,0 +1,190 @@
+/**
+ * The Staffify Knowledge Bases API calls the adapter makes, with response schemas and error
+ * messages in the user's terms. Docs: shared/vendor-docs/staffify-knowledge-bases.txt.
+ */
+import { z } from 'zod'
+import { ActionError } from '../../errors.js'
+import { HttpClient, isRecord, truncate, type TokenSource } from '../../http.js'
+import type { Log } from '../../log.js'
+import { registerSecret } from '../../secrets.js'
+import type { QaEntry } from './entries.js'
+
+const Id = z.union([z.string(), z.number()]).transform(String)
+
+export const KnowledgeBaseSchema = z.looseObject({ public_id: z.string(), name: z.string(), entry_count: z.number().optional() })
+export type KnowledgeBase = z.infer<typeof KnowledgeBaseSchema>
+
+const Cursor = z.union([z.string(), z.number()]).nullish().transform((c) => (c === null || c === undefined || c === '' ? undefined : String(c)))
+const KbListSchema = z.looseObject({ knowledge_bases: z.array(KnowledgeBaseSchema), next_cursor: Cursor })
+const KbOneSchema = z.looseObject({ knowledge_base: KnowledgeBaseSchema })
+/** The docs show `{ knowledge_base }` for get/patch but do not show the create response: take either. */
+const KbCreatedSchema = z.union([KbOneSchema.transform((b) => b.knowledge_base), KnowledgeBaseSchema])
+
+export const EntrySchema = z.looseObject({
+  id: Id,
+  // Crawled or uploaded entries are not ours and may lack text; they must not break the listing.
+  question: z.string().nullish().transform((v) => v ?? ''),
+  answer: z.string().nullish().transform((v) => v ?? ''),
+  source_type: z.string().nullish(),
+  has_embedding: z.boolean().nullish()
+})
+export type Entry = z.infer<typeof EntrySchema>
+
+const EntryPageSchema = z.looseObject({
+  entries: z.array(EntrySchema),
+  next_cursor: Cursor,
+  has_more: z.boolean().nullish(),
+  total: z.number().nullish()
+})
+const AddedSchema = z.looseObject({ added: z.number() })
+const RetriedSchema = z.looseObject({ retried: z.boolean() })
+
+/** Pages we read at most from one listing; a cursor that never ends must not hang the run. */
+const MAX_PAGES = 10_000
+
+export interface StaffifyApiOptions {
+  apiKey: string
+  apiUrl: string
+  projectId: string
+  log: Log
+}
+
+export class StaffifyApi {
+  readonly http: HttpClient
+
+  constructor(opts: StaffifyApiOptions) {
+    registerSecret(opts.apiKey)
+    const key = opts.apiKey
+    const tokens: TokenSource = { refreshable: false, token: async () => key, invalidate: () => undefined }
+    this.http = new HttpClient({
+      vendor: 'Staffify',
+      baseUrl: opts.apiUrl,
+      tokens,
+      log: opts.log,
+      timeoutMs: 30_000,
+      defaultHeaders: opts.projectId ? { 'x-project-id': opts.projectId } : undefined,
+      describeError,
+      hintFor
+    })
+  }
+
+  /** One cheap authenticated read: proves the key before anything else happens. */
+  async checkKey(): Promise<void> {
+    await this.http.json({ method: 'GET', url: '/knowledge-bases', query: { limit: 1 }, operation: 'check the API key' }, KbListSchema)
+  }
+
+  async getKnowledgeBase(id: string): Promise<KnowledgeBase | undefined> {
+    const res = await this.http.request({ method: 'GET', url: `/knowledge-bases/${encodeURIComponent(id)}`, operation: `look up knowledge base ${id}`, accept: [404] })
+    if (res.status === 404) return undefined
+    return this.http.parse({ method: 'GET', url: '', operation: `look up knowledge base ${id}` }, res, KbOneSchema).knowledge_base
+  }
+
+  async *knowledgeBases(): AsyncGenerator<KnowledgeBase> {
+    let after: string | undefined
+    const seen = new Set<string>()
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const body = await this.http.json({ method: 'GET', url: '/knowledge-bases', query: { limit: 100, after }, operation: 'list knowledge bases' }, KbListSchema)
+      yield* body.knowledge_bases
+      const next = body.next_cursor
+      if (!next || body.knowledge_bases.length === 0 || seen.has(next)) return
+      seen.add(next)
+      after = next
+    }
+  }
+
+  async createKnowledgeBase(name: string, description: string): Promise<KnowledgeBase> {
+    return this.http.json(
+      {
+        method: 'POST',
+        url: '/knowledge-bases',
+        json: { name, ...(description ? { description } : {}) },
+        operation: `create knowledge base "${name}"`
+      },
+      KbCreatedSchema
+    )
+  }
+
+  /** Every entry of a knowledge base, following the cursor to the end. */
+  async entries(kbId: string): Promise<Entry[]> {
+    const out: Entry[] = []
+    let after: string | undefined
+    const seen = new Set<string>()
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const body = await this.http.json(
+        { method: 'GET', url: `/knowledge-bases/${encodeURIComponent(kbId)}/entries`, query: { limit: 100, after }, operation: 'list knowledge base entries' },
+        EntryPageSchema
+      )
+      out.push(...body.entries)
+      // Without a next_cursor but with has_more, the last id is the only cursor there is.
+      const next = body.next_cursor ?? (body.has_more === true ? body.entries.at(-1)?.id : undefined)
+      if (body.has_more === false || !next || body.entries.length === 0) return out
+      if (seen.has(next)) throw new ActionError('Staffify returned the same entries page twice while listing; stopping rather than looping.')
+      seen.add(next)
+      after = next
+    }
+    return out
+  }
+
+  /** Adds up to 100 entries; throws unless Staffify says it added all of them. */
+  async addEntries(kbId: string, entries: readonly QaEntry[], what: string): Promise<void> {
+    const body = await this.http.json(
+      { method: 'POST', url: `/knowledge-bases/${encodeURIComponent(kbId)}/entries`, json: entries, operation: `add ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} for ${what}` },
+      AddedSchema
+    )
+    if (body.added !== entries.length) {
+      throw new ActionError(`Staffify added ${body.added} of ${entries.length} entries for ${what}.`, 'The previous version was kept; the next run retries.')
+    }
+  }
+
+  /** Deletes an entry; one that is already gone counts as deleted. */
+  async deleteEntry(kbId: string, entryId: string, what: string): Promise<void> {
+    await this.http.request({
+      method: 'DELETE',
+      url: `/knowledge-bases/${encodeURIComponent(kbId)}/entries/${encodeURIComponent(entryId)}`,
+      operation: `delete entry ${entryId} of ${what}`,
+      accept: [404]
+    })
+  }
+
+  async retryEmbedding(kbId: string, entryId: string, what: string): Promise<boolean> {
+    const body = await this.http.json(
+      {
+        method: 'POST',
+        url: `/knowledge-bases/${encodeURIComponent(kbId)}/entries/${encodeURIComponent(entryId)}/retry-embedding`,
+        operation: `retry the embedding of entry ${entryId} of ${what}`,
+        idempotent: true
+      },
+      RetriedSchema
+    )
+    return body.retried
+  }
+}
+
+/** Staffify errors are `{code, message, details?}`; the API overview shows `{error, code}` instead. */
+export function describeError(_status: number, body: unknown, text: string): string | undefined {
+  if (!isRecord(body)) return text.trim() ? truncate(text) : undefined
+  const message = typeof body.message === 'string' ? body.message : typeof body.error === 'string' ? body.error : undefined
+  const code = typeof body.code === 'string' ? body.code : undefined
+  if (!message && !code) return undefined
+  return truncate(code && message ? `${message} (${code})` : (message ?? code!))
+}
+
+export function hintFor(status: number, body: unknown): string | undefined {
+  const code = isRecord(body) && typeof body.code === 'string' ? body.code : ''
+  const message = isRecord(body) ? String(body.message ?? body.error ?? '') : ''
+  if (status === 401 || code === 'INVALID_API_KEY' || code === 'MISSING_API_KEY') {
+    return 'Check the `api-key` secret: it must be a live Staffify API key (sfy_live_…), or an organization key (sfy_org_…) with `project-id` set.'
+  }
+  if (code === 'READ_ONLY_KEY') {
+    return 'The `api-key` is read-only: create a key with write access in Staffify and store it in the secret. Nothing was changed.'
+  }
+  if (status === 402 || code === 'INSUFFICIENT_CREDITS') {
+    return 'Your Staffify organization has run out of credits: top up in Staffify billing, then re-run. The previous version of each doc was kept.'
+  }
+  if (status === 403 && /limit|cap|plan/i.test(`${code} ${message}`)) {
+    return 'Your Staffify plan\'s entry limit is reached: delete entries you no longer need or upgrade the plan, then re-run. The previous version of each doc was kept.'
+  }
+  if (status === 403) return 'The API key is not allowed to do this: check its permissions and the knowledge base\'s project.'
+  if (status === 429 && code === 'AUTH_RATE_LIMITED') return 'Too many failed sign-ins from this runner: fix the `api-key` and wait 15 minutes.'
+  return undefined
+}
