@@ -188,7 +188,8 @@ export function readSettings(read: InputReader, eventName: string): Settings {
   if (vendor === 'castrel') problems.push(...castrelTriggerProblems(r.trigger, triggerConfig))
 
   const apiUrl = r['api-url'] || defaultApiUrl(vendor)
-  const authUrl = r['auth-url'] || defaultAuthUrl(vendor, r.realm.trim())
+  // `{realm}` may appear in a user-given auth-url too (the emulator's printed URL has it).
+  const authUrl = (r['auth-url'] || defaultAuthUrl(vendor, r.realm.trim())).replace('{realm}', encodeURIComponent(r.realm.trim()))
   for (const [input, value] of [
     ['api-url', apiUrl],
     ['auth-url', authUrl],

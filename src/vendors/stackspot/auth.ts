@@ -39,8 +39,9 @@ export class StackSpotTokens implements TokenSource {
       vendor: 'StackSpot',
       baseUrl: credential.authUrl,
       log,
+      // A wrong realm is a URL the IDM does not know: 404, not 401.
       hintFor: (status) =>
-        status === 400 || status === 401 || status === 403
+        status === 400 || status === 401 || status === 403 || status === 404
           ? 'Check the `client-id`, `client-secret` and `realm` inputs (a StackSpot service credential with the ai_dev and ai_admin permissions, or a PAT client).'
           : undefined
     })
