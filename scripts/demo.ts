@@ -92,6 +92,32 @@ function show(title: string, r: RunResult): void {
   if (r.code !== 0) throw new Error(`${title}: the action exited ${r.code}\n${r.stderr}`)
 }
 
+/** The store as a user would look at it in the vendor's UI: one line per document or entry. */
+function printStore(state: Record<string, any>): void {
+  const lines: string[] = []
+  if (vendor === 'stackspot') {
+    for (const ks of state.stackspot?.knowledgeSources ?? []) {
+      lines.push(`Knowledge Source ${ks.slug}:`)
+      for (const o of ks.objects ?? []) lines.push(`  ${o.standalone ? '[manual] ' : ''}${o.file_path ?? '(no path)'}  checksum ${String(o.checksum ?? '').slice(0, 12)}…`)
+    }
+  } else if (vendor === 'staffify') {
+    for (const kb of state.staffify?.knowledgeBases ?? []) {
+      lines.push(`Knowledge base ${kb.public_id} "${kb.name}":`)
+      for (const e of kb.entries ?? []) lines.push(`  Q: ${e.question}`)
+    }
+  } else if (vendor === 'telzino') {
+    for (const kb of state.telzino?.knowledgeBases ?? []) {
+      lines.push(`Knowledge base ${kb.id} "${kb.name}":`)
+      for (const s of kb.sources ?? []) lines.push(`  ${s.source_type ?? s.sourceType} ${s.name}  ${s.status ?? ''}`)
+    }
+  } else {
+    for (const k of state.castrel?.entries ?? state.castrel?.knowledges ?? []) {
+      lines.push(`  #${k.id} ${k.name}  labels ${JSON.stringify(k.labels ?? {})}${k.description ? `  — ${k.description}` : ''}`)
+    }
+  }
+  console.log(lines.length > 0 ? lines.join('\n') : JSON.stringify(state[vendor], null, 2).slice(0, 3000))
+}
+
 function expect(condition: boolean, what: string): void {
   if (!condition) throw new Error(`demo check failed: ${what}`)
   console.log(`  ✓ ${what}`)
@@ -154,7 +180,7 @@ async function main(): Promise<void> {
     expect(['deleted', 'tombstoned'].includes(outcome('docs/faq.md') ?? ''), 'faq.md removed')
 
     step('Store contents')
-    console.log(JSON.stringify(emu.vendors.get(vendor)!.state(), (k, v) => (k === 'content' || k === 'bytes' ? undefined : v), 2).slice(0, 4000))
+    printStore(emu.state())
 
     if (vendor === 'stackspot') {
       await git(repo.work, 'checkout', '-q', '-b', 'docs-change')

@@ -60,7 +60,7 @@ export async function runSync(settings: Settings, run: RunContext, deps: Pipelin
     }
     changedDocPaths = [...candidates].sort()
     const some = await collectPaths(collectOptions, changedDocPaths)
-    log.info(`${candidates.size} of ${changes.changes.length} changed files match ${settings.paths.join(', ')}`)
+    log.info(`${changes.changes.length} files changed; ${candidates.size} paths among them (old and new names of renames) match ${settings.paths.join(', ')}`)
     return some
   })
   if (changes.kind === 'full') changedDocPaths = collected.docs.map((d) => d.path)
