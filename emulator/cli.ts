@@ -4,6 +4,8 @@
  */
 import { parseArgs } from 'node:util'
 import { startEmulator } from './server.ts'
+import { DEMO_ACCOUNTS } from './demo-accounts.ts'
+import { GITHUB_EMULATOR_TOKEN } from './vendors/github.ts'
 import { DEMO_CLIENT } from './vendors/stackspot-idm.ts'
 
 const { values } = parseArgs({
@@ -22,7 +24,12 @@ const emulator = await startEmulator({ port, processingMs: Number(values['proces
 console.log(`Vendor emulator listening on ${emulator.url} (loopback only)\n`)
 console.log('Pass these to the action (or set GITHUB_API_URL for the GitHub API):')
 for (const [name, url] of Object.entries(emulator.urls)) console.log(`  ${name.padEnd(20)} ${url}`)
-console.log(`\nStackSpot demo credential: client-id ${DEMO_CLIENT.clientId}, client-secret ${DEMO_CLIENT.clientSecret}, realm ${DEMO_CLIENT.realm}`)
+console.log('\nDemo credentials (they open this emulator only):')
+console.log(`  stackspot   client-id ${DEMO_CLIENT.clientId}, client-secret ${DEMO_CLIENT.clientSecret}, realm ${DEMO_CLIENT.realm}, agent-id ${DEMO_ACCOUNTS.stackspotAgentId}`)
+console.log(`  staffify    api-key ${DEMO_ACCOUNTS.staffify.apiKey}`)
+console.log(`  telzino     client-id ${DEMO_ACCOUNTS.telzino.clientId}, client-secret ${DEMO_ACCOUNTS.telzino.clientSecret} (or api-key ${DEMO_ACCOUNTS.telzino.accessToken}), organization-id ${DEMO_ACCOUNTS.telzino.organizationId}`)
+console.log(`  castrel     api-key ${DEMO_ACCOUNTS.castrel.pat}`)
+console.log(`  GitHub      token ${GITHUB_EMULATOR_TOKEN}`)
 console.log(`Inspect the stores: curl ${emulator.url}/_emulator/state`)
 console.log('Ctrl-C to stop.')
 

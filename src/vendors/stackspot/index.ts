@@ -32,6 +32,8 @@ const FORM_EXPIRATION = 600
  * refused by the batch (the batch answer is undocumented) and goes the per-file way instead.
  */
 const BATCH_STALL_MIN_MS = 5_000
+/** How long a zip may show no doc at all before its docs go the per-file way (which reports errors per doc). */
+const BATCH_SILENT_MAX_MS = 60_000
 
 const CREDENTIAL_HINT =
   'Check the `client-id`, `client-secret` and `realm` inputs: they must belong to a StackSpot service credential (or PAT client) with the ai_dev and ai_admin permissions.'
@@ -460,7 +462,9 @@ export class StackSpotAdapter implements VendorAdapter {
       }
       present = next
       const stallMs = Math.max(BATCH_STALL_MIN_MS, 3 * (firstProgressAfter ?? 0))
-      const stalled = firstProgressAfter !== undefined && Date.now() - lastProgress > stallMs
+      // A batch that shows nothing at all for this long was not taken; the per-file flow says why.
+      const silent = firstProgressAfter === undefined && Date.now() - started > BATCH_SILENT_MAX_MS
+      const stalled = silent || (firstProgressAfter !== undefined && Date.now() - lastProgress > stallMs)
       if (present.size === sent.length || stalled || Date.now() + wait > deadline) return { present, objects }
       await sleep(wait)
       wait = Math.min(this.maxPollMs, Math.round(wait * 1.5))
