@@ -193,7 +193,7 @@ async function main(): Promise<void> {
       })
       const ws3 = await repo.checkout(head)
       const r3 = await runAction({
-        inputs: { ...common, 'agent-id': DEMO_ACCOUNTS.stackspotAgentId },
+        inputs: { ...common, 'agent-id': DEMO_ACCOUNTS.stackspotAgentId, 'agent-url': `${emu.url}/stackspot/agent` },
         workspace: ws3,
         eventName: 'pull_request',
         payload: pullRequestPayload({ owner: 'octo', name: 'handbook', number: 12, headSha: head, baseSha: second.after, title: 'Setup: require Node 24', body: 'Updates the setup guide.' }),

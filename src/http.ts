@@ -74,12 +74,19 @@ function backoffBaseMs(): number {
   return Number.isFinite(fromEnv) && fromEnv >= 0 && process.env.KS_HTTP_BACKOFF_MS !== '' ? fromEnv : 500
 }
 
+/** Exponential backoff for retry `attempt` (0-based), with jitter. */
+export function backoffDelayMs(attempt: number): number {
+  const cap = Math.min(MAX_BACKOFF_MS, backoffBaseMs() * 2 ** attempt)
+  // Full jitter: parallel workers that failed together do not retry together.
+  return Math.round(cap / 2 + Math.random() * (cap / 2))
+}
+
 let sharedDispatcher: Dispatcher | undefined
 /**
  * Honour HTTPS_PROXY / HTTP_PROXY / NO_PROXY as self-hosted runners behind a proxy expect;
  * otherwise use undici's global dispatcher (which tests may replace with a MockAgent).
  */
-function dispatcher(): Dispatcher {
+export function dispatcher(): Dispatcher {
   const env = process.env
   const proxied = env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy
   if (!proxied) return getGlobalDispatcher()
@@ -261,9 +268,7 @@ export class HttpClient {
   }
 
   private backoff(attempt: number): number {
-    const cap = Math.min(MAX_BACKOFF_MS, backoffBaseMs() * 2 ** attempt)
-    // Full jitter: parallel workers that failed together do not retry together.
-    return Math.round(cap / 2 + Math.random() * (cap / 2))
+    return backoffDelayMs(attempt)
   }
 
   private noteRateLimit(res: HttpResponse): void {

@@ -1,10 +1,20 @@
-// PLACEHOLDER (lead): replaced by the agent engineer.
+/**
+ * The agent step: ask the StackSpot agent about the change and, on pull requests, keep one sticky
+ * comment with its answer. Called by main after the sync (on PRs, the dry-run plan).
+ */
 import type { getOctokit } from '@actions/github'
+import { ActionError, errorMessage } from '../errors.js'
 import type { RunContext } from '../context.js'
 import type { TokenSource } from '../http.js'
 import type { Log } from '../log.js'
 import type { SyncReport } from '../plan.js'
 import type { Settings } from '../schema.js'
+import { askAgent, type AgentTimeouts } from './client.js'
+import { findStickyComment, statusOf, tokenIdentity, upsertStickyComment, type CommentTarget, type StickyComment } from './comment.js'
+import { docsDiff } from './diff.js'
+import { planMarkdown, renderComment, renderSummary, type RenderContext } from './render.js'
+import { truncateOnParagraph } from './sanitize.js'
+import { renderPrompt } from './template.js'
 
 export interface AgentStepInput {
   settings: Settings
@@ -14,6 +24,8 @@ export interface AgentStepInput {
   log: Log
   tokens?: TokenSource
   octokit?: ReturnType<typeof getOctokit>
+  /** Stream idle timeout and overall deadline; tests shorten them. */
+  timeouts?: AgentTimeouts
 }
 export interface AgentStepResult {
   answer: string
@@ -21,7 +33,128 @@ export interface AgentStepResult {
   commentUrl?: string
   summaryMarkdown: string
 }
+
+/** PR events (and their actions) that get a comment. `edited` re-asks after a title/body change. */
+const COMMENT_EVENTS: Record<string, ReadonlySet<string> | undefined> = {
+  pull_request: new Set(['opened', 'synchronize', 'reopened', 'edited', 'ready_for_review']),
+  pull_request_target: new Set(['opened', 'synchronize', 'reopened', 'edited', 'ready_for_review']),
+  pull_request_review: new Set(['submitted'])
+}
+
 export async function runAgentStep(input: AgentStepInput): Promise<AgentStepResult | undefined> {
-  if (!input.settings.agentId) return undefined
-  throw new Error('agent not implemented yet')
+  const { settings, run, log, octokit } = input
+  if (!settings.agentId) return undefined
+  if (!input.tokens) throw new ActionError('The agent needs the StackSpot credential (`client-id`, `client-secret`, `realm`).')
+
+  const actions = COMMENT_EVENTS[run.eventName]
+  const action = typeof run.payload.action === 'string' ? run.payload.action : undefined
+  if (actions && action !== undefined && !actions.has(action)) {
+    log.info(`The agent is not asked on ${run.eventName}.${action}; it answers on ${[...actions].join(', ')}.`)
+    return undefined
+  }
+  const pr = actions ? run.pullRequest : undefined
+  const target: CommentTarget | undefined = pr ? { owner: run.owner, repo: run.repo, issueNumber: pr.number, knowledgeBase: settings.knowledgeBase } : undefined
+  let commentPlan: 'post' | 'disabled' | 'no-token' | 'not-a-pr' = 'not-a-pr'
+  if (target) commentPlan = !settings.comment ? 'disabled' : octokit ? 'post' : 'no-token'
+
+  // The conversation continues from the id in our earlier comment on this PR.
+  let existing: StickyComment | undefined
+  let commentProblem: string | undefined
+  if (commentPlan === 'post') {
+    try {
+      const me = await tokenIdentity(octokit!, log)
+      existing = await findStickyComment(octokit!, target!, me)
+      if (existing?.conversationId) log.info(`Continuing agent conversation ${existing.conversationId} from the PR comment.`)
+    } catch (error) {
+      commentProblem = commentFailure('read the comments of', target!, error)
+    }
+  }
+
+  const diffPaths = [...new Set([...input.changedDocPaths, ...input.report.items.filter((i) => i.action !== 'unchanged').flatMap((i) => (i.previousPath ? [i.path, i.previousPath] : [i.path]))])].sort()
+  const diff = pr ? await docsDiff(run.workspace, pr.baseSha, pr.headSha, diffPaths) : { text: '(diff unavailable: not a pull request)', available: false }
+  if (pr && !diff.available) log.info(`The prompt has no diff: ${diff.text}`)
+  const changed = input.changedDocPaths.slice(0, MAX_LISTED_DOCS).map((p) => `- ${p}`)
+  if (input.changedDocPaths.length > MAX_LISTED_DOCS) changed.push(`- … and ${input.changedDocPaths.length - MAX_LISTED_DOCS} more`)
+  const prompt = renderPrompt(settings.prompt, {
+    repository: run.repository,
+    changed_docs: changed.length ? changed.join('\n') : '(none)',
+    diff: diff.text,
+    plan: planMarkdown(input.report),
+    pr_title: capText(pr?.title ?? '', 1_000),
+    pr_body: capText(pr?.body ?? '', MAX_PR_TEXT),
+    review_body: capText(run.reviewBody ?? '', MAX_PR_TEXT)
+  })
+
+  const answer = await askAgent({
+    agentUrl: settings.agentUrl,
+    agentId: settings.agentId,
+    prompt,
+    conversationId: existing?.conversationId,
+    streaming: settings.agentStreaming,
+    tokens: input.tokens,
+    log,
+    timeouts: input.timeouts
+  })
+  log.info(`The agent answered (${answer.message.length} characters${answer.stopReason ? `, stop reason ${answer.stopReason}` : ''}).`)
+  // A stream that never repeats the id still continued the conversation we named.
+  answer.conversationId ??= existing?.conversationId
+
+  const runId = process.env.GITHUB_RUN_ID
+  const render: RenderContext = {
+    knowledgeBase: settings.knowledgeBase,
+    agentId: settings.agentId,
+    report: input.report,
+    runUrl: runId ? `${run.serverUrl}/${run.repository}/actions/runs/${runId}` : undefined
+  }
+
+  let commentUrl: string | undefined
+  if (commentPlan === 'post' && !commentProblem) {
+    const { body, truncated } = renderComment(answer, render)
+    try {
+      commentUrl = await upsertStickyComment(octokit!, target!, existing, body)
+      log.info(`${existing ? 'Updated' : 'Posted'} the agent's comment: ${commentUrl}${truncated ? ' (answer shortened; full text in the job summary)' : ''}`)
+    } catch (error) {
+      commentProblem = commentFailure(existing ? 'update the comment on' : 'comment on', target!, error)
+    }
+  }
+  if (commentProblem) log.warning(commentProblem)
+  if (commentPlan === 'no-token') log.warning('The agent answer was not posted on the pull request because `github-token` is empty; it is in the job summary.')
+
+  const status = commentUrl
+    ? `Posted on the pull request: ${commentUrl}`
+    : commentProblem
+      ? `> [!WARNING]\n> ${commentProblem.replace(/\n/g, '\n> ')}`
+      : commentPlan === 'disabled'
+        ? '_Not commented (`comment: false`)._'
+        : commentPlan === 'not-a-pr'
+          ? `_Answer for ${run.eventName}: no pull request to comment on._`
+          : '_Not commented: `github-token` is empty._'
+  return {
+    answer: answer.message,
+    conversationId: answer.conversationId,
+    commentUrl,
+    summaryMarkdown: renderSummary(answer, render, status)
+  }
+}
+
+/** Bounds on what PR authors and reviewers can put in the prompt, so the diff and the question still fit. */
+const MAX_PR_TEXT = 10_000
+const MAX_LISTED_DOCS = 500
+
+function capText(text: string, max: number): string {
+  const cut = truncateOnParagraph(text, max)
+  return cut.truncated ? `${cut.text}\n… (cut at ${max} characters)` : text
+}
+
+function commentFailure(what: string, target: CommentTarget, error: unknown): string {
+  const status = statusOf(error)
+  const base = `Could not ${what} pull request #${target.issueNumber} (${status ? `HTTP ${status}: ` : ''}${errorMessage(error).split('\n')[0]}).`
+  if (status === 403 || status === 401) {
+    return (
+      `${base} The agent's answer is in the job summary. To let the action comment, give the job ` +
+      '`permissions: pull-requests: write` (and `contents: read`), or pass a `github-token` that may write pull request comments. ' +
+      'On pull requests from forks GitHub makes GITHUB_TOKEN read-only; keep the `pull_request` trigger and do not switch to `pull_request_target` with a checkout of the fork\'s code.'
+    )
+  }
+  return `${base} The agent's answer is in the job summary.`
 }

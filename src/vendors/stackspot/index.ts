@@ -46,7 +46,8 @@ export interface StackSpotOptions {
   maxPollMs?: number
 }
 
-type ZipOutcome = 'sent' | 'refused' | 'unsupported'
+/** `accepted`: taken for later processing (202), so listing the KS at once would only show the old state. */
+type ZipOutcome = 'sent' | 'accepted' | 'refused' | 'unsupported'
 
 /** Everything the KS holds under one file path that the action may manage. */
 interface PathObjects {
@@ -328,6 +329,7 @@ export class StackSpotAdapter implements VendorAdapter {
     const groups = snapshot ? [[...ctx.allDocs]] : groupForZips(zippable).groups
     if (!snapshot) fallback.push(...groupForZips(zippable).tooLarge)
     const sent: LocalDoc[] = []
+    let processingLater = false
     for (const group of groups) {
       let outcome: ZipOutcome
       try {
@@ -342,12 +344,13 @@ export class StackSpotAdapter implements VendorAdapter {
         return { done: new Map(), fallback: [...docs] }
       }
       const inGroup = new Set(group.map((d) => d.key))
-      if (outcome === 'sent') sent.push(...docs.filter((d) => inGroup.has(d.key)))
+      if (outcome === 'accepted') processingLater = true
+      if (outcome === 'sent' || outcome === 'accepted') sent.push(...docs.filter((d) => inGroup.has(d.key)))
       else fallback.push(...docs.filter((d) => inGroup.has(d.key)))
     }
     if (sent.length === 0) return { done: new Map(), fallback }
 
-    const { present, objects } = await this.waitForBatch(sent, ctx)
+    const { present, objects } = await this.waitForBatch(sent, ctx, processingLater)
     const done = new Map<string, UploadResult>()
     const byPath = ownedByPath(objects)
     const cleanups: Array<{ doc: LocalDoc; keep: KnowledgeObject; stale: string[] }> = []
@@ -430,7 +433,7 @@ export class StackSpotAdapter implements VendorAdapter {
         return 'refused'
       }
       this.log.info(`Uploaded a zip of ${group.length} docs (${zip.bytes} bytes${autoDelete ? ', auto-delete' : ''}).`)
-      return 'sent'
+      return res.status === 202 ? 'accepted' : 'sent'
     } finally {
       await zip.dispose()
     }
@@ -441,8 +444,14 @@ export class StackSpotAdapter implements VendorAdapter {
    * doc counts as in when an object with its path holds its bytes, or a new object with its path
    * appeared. Waits until all are in, the deadline, or no new doc appeared for a while.
    */
-  private async waitForBatch(sent: readonly LocalDoc[], ctx: BatchContext): Promise<{ present: Map<string, KnowledgeObject>; objects: KnowledgeObject[] }> {
+  private async waitForBatch(
+    sent: readonly LocalDoc[],
+    ctx: BatchContext,
+    processingLater: boolean
+  ): Promise<{ present: Map<string, KnowledgeObject>; objects: KnowledgeObject[] }> {
     const started = Date.now()
+    // A listing of a large KS is the costliest call of a small sync; skip the one that cannot show the batch yet.
+    if (processingLater) await sleep(this.pollMs)
     const deadline = started + this.settings.processingTimeoutSeconds * 1000
     let wait = this.pollMs
     let lastProgress = started

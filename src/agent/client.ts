@@ -1,0 +1,198 @@
+/**
+ * One question to a StackSpot agent: `POST {agent-url}/v1/agent/{id}/chat`, answered as a REST
+ * body or as a Server-Sent Events stream.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { request } from 'undici'
+import { z } from 'zod'
+import { VendorHttpError } from '../errors.js'
+import { HttpClient, backoffDelayMs, dispatcher, isRecord, retryAfterMs, truncate, type TokenSource } from '../http.js'
+import type { Log } from '../log.js'
+import { emptyAnswer, mergeMetadata, type AgentAnswer } from './answer.js'
+import { AgentStream, AgentStreamError } from './sse.js'
+
+const VENDOR = 'StackSpot agent'
+const OPERATION = 'ask the agent'
+
+export interface AgentTimeouts {
+  /** No byte for this long ends a stream as stalled. */
+  idleMs: number
+  /** The whole question, retries included, may take no longer. */
+  overallMs: number
+}
+
+/** NOTES §2 suggests minutes of idle time: agents think before the first token. */
+export const DEFAULT_TIMEOUTS: AgentTimeouts = { idleMs: 120_000, overallMs: 600_000 }
+
+/** The defaults, or KS_AGENT_IDLE_TIMEOUT_MS / KS_AGENT_TIMEOUT_MS (for test suites, like KS_HTTP_BACKOFF_MS). */
+export function timeoutsFromEnv(env: NodeJS.ProcessEnv = process.env): AgentTimeouts {
+  const read = (name: string, fallback: number) => {
+    const n = Number(env[name])
+    return env[name] && Number.isFinite(n) && n > 0 ? n : fallback
+  }
+  return { idleMs: read('KS_AGENT_IDLE_TIMEOUT_MS', DEFAULT_TIMEOUTS.idleMs), overallMs: read('KS_AGENT_TIMEOUT_MS', DEFAULT_TIMEOUTS.overallMs) }
+}
+
+export interface AskOptions {
+  agentUrl: string
+  agentId: string
+  prompt: string
+  conversationId?: string
+  streaming: boolean
+  tokens: TokenSource
+  log: Log
+  timeouts?: AgentTimeouts
+}
+
+const RestAnswer = z.looseObject({
+  message: z.string(),
+  stop_reason: z.string().nullish(),
+  conversation_id: z.string().nullish(),
+  tokens: z.record(z.string(), z.unknown()).nullish(),
+  knowledge_source_id: z.array(z.unknown()).nullish(),
+  source: z.array(z.unknown()).nullish()
+})
+
+function hintFor(status: number): string | undefined {
+  if (status === 401 || status === 403) return 'Check that the StackSpot credential (`client-id`, `client-secret`, `realm`) may use this agent.'
+  if (status === 404) return 'Check `agent-id` (the agent id from the StackSpot portal, API Usage tab) and `agent-url`.'
+  return undefined
+}
+
+export function requestBody(o: Pick<AskOptions, 'prompt' | 'streaming' | 'conversationId'>): Record<string, unknown> {
+  return {
+    user_prompt: o.prompt,
+    streaming: o.streaming,
+    stackspot_knowledge: true,
+    return_ks_in_response: true,
+    use_conversation: true,
+    ...(o.conversationId ? { conversation_id: o.conversationId } : {})
+  }
+}
+
+export async function askAgent(o: AskOptions): Promise<AgentAnswer> {
+  const timeouts = o.timeouts ?? timeoutsFromEnv()
+  return o.streaming ? askStreaming(o, timeouts) : askRest(o, timeouts)
+}
+
+function chatPath(agentId: string): string {
+  return `/v1/agent/${encodeURIComponent(agentId)}/chat`
+}
+
+async function askRest(o: AskOptions, timeouts: AgentTimeouts): Promise<AgentAnswer> {
+  const http = new HttpClient({ vendor: VENDOR, baseUrl: o.agentUrl, authOrigins: [o.agentUrl], tokens: o.tokens, log: o.log, timeoutMs: timeouts.overallMs, hintFor })
+  const body = await http.json(
+    { method: 'POST', url: o.agentUrl + chatPath(o.agentId), operation: OPERATION, json: requestBody(o), headers: { accept: 'application/json' } },
+    RestAnswer
+  )
+  return fromRest(body)
+}
+
+function fromRest(body: Record<string, unknown>): AgentAnswer {
+  const answer = emptyAnswer()
+  answer.message = typeof body.message === 'string' ? body.message : ''
+  mergeMetadata(answer, body)
+  return answer
+}
+
+/**
+ * The streamed question. Retries 429/503 (and one 401 with a fresh token) only before the stream
+ * starts: once text has arrived, asking again would duplicate the turn in the conversation.
+ */
+async function askStreaming(o: AskOptions, timeouts: AgentTimeouts): Promise<AgentAnswer> {
+  const url = new URL(o.agentUrl + chatPath(o.agentId))
+  const deadline = Date.now() + timeouts.overallMs
+  const maxRetries = 4
+  let refreshed = false
+  for (let attempt = 0; ; attempt++) {
+    const token = await o.tokens.token()
+    const controller = new AbortController()
+    let why: string | undefined
+    const abort = (reason: string) => {
+      why ??= reason
+      controller.abort()
+    }
+    const overall = setTimeout(() => abort(`no complete answer within ${Math.round(timeouts.overallMs / 1000)} s`), Math.max(0, deadline - Date.now()))
+    let idle = setTimeout(() => abort(`the agent sent nothing for ${Math.round(timeouts.idleMs / 1000)} s`), timeouts.idleMs)
+    const touch = () => {
+      clearTimeout(idle)
+      idle = setTimeout(() => abort(`the agent sent nothing for ${Math.round(timeouts.idleMs / 1000)} s (the stream stalled)`), timeouts.idleMs)
+    }
+    try {
+      // The URL is built from agent-url alone, and undici does not follow redirects: the token goes nowhere else.
+      const res = await request(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'text/event-stream', 'user-agent': 'knowledge-sync-action' },
+        body: JSON.stringify(requestBody(o)),
+        dispatcher: dispatcher(),
+        signal: controller.signal,
+        headersTimeout: timeouts.idleMs,
+        bodyTimeout: 0
+      })
+      touch()
+      const status = res.statusCode
+      if (status < 200 || status >= 300) {
+        const text = await res.body.text().catch(() => '')
+        if (status === 401 && !refreshed && o.tokens.refreshable !== false) {
+          refreshed = true
+          o.tokens.invalidate(token)
+          continue
+        }
+        if ((status === 429 || status === 503) && attempt < maxRetries) {
+          const wait = retryAfterMs(res.headers) ?? backoffDelayMs(attempt)
+          if (wait <= 120_000 && Date.now() + wait < deadline) {
+            o.log.info(`${VENDOR}: HTTP ${status}, retrying in ${(wait / 1000).toFixed(1)} s (attempt ${attempt + 2} of ${maxRetries + 1})`)
+            await sleep(wait)
+            continue
+          }
+        }
+        throw new VendorHttpError({ vendor: VENDOR, operation: OPERATION, status, detail: describe(text), hint: hintFor(status) })
+      }
+      const type = String(res.headers['content-type'] ?? '')
+      if (type.includes('application/json')) {
+        // A server that ignores `streaming` answers in one JSON body; take it as it is.
+        const text = await res.body.text()
+        const json = JSON.parse(text) as unknown
+        if (!isRecord(json) || typeof json.message !== 'string') {
+          throw new VendorHttpError({ vendor: VENDOR, operation: OPERATION, status, detail: `unexpected response: ${truncate(text)}` })
+        }
+        return fromRest(json)
+      }
+      const stream = new AgentStream()
+      for await (const chunk of res.body) {
+        touch()
+        stream.push(chunk as Uint8Array)
+        if (stream.done) break
+      }
+      const sentinel = stream.done
+      const answer = stream.end()
+      if (stream.events === 0) throw new VendorHttpError({ vendor: VENDOR, operation: OPERATION, status, detail: 'the stream ended without any event' })
+      if (!sentinel && !answer.stopReason) o.log.warning('The agent\'s stream ended without a stop reason; its answer may be incomplete.')
+      return answer
+    } catch (error) {
+      if (error instanceof VendorHttpError) throw error
+      if (error instanceof AgentStreamError) throw new VendorHttpError({ vendor: VENDOR, operation: OPERATION, detail: `the agent reported an error: ${truncate(error.message)}` })
+      if (why) throw new VendorHttpError({ vendor: VENDOR, operation: OPERATION, detail: why })
+      const code = (error as { code?: string }).code
+      throw new VendorHttpError({ vendor: VENDOR, operation: OPERATION, detail: `network error${code ? ` ${code}` : ''}: ${error instanceof Error ? error.message : String(error)}` })
+    } finally {
+      clearTimeout(idle)
+      clearTimeout(overall)
+    }
+  }
+}
+
+function describe(text: string): string {
+  try {
+    const body = JSON.parse(text) as unknown
+    if (isRecord(body)) {
+      for (const key of ['message', 'detail', 'error_description', 'error']) {
+        const v = body[key]
+        if (typeof v === 'string' && v) return truncate(v)
+      }
+    }
+  } catch {
+    // not JSON
+  }
+  return text.trim() ? truncate(text) : 'no details in the response'
+}
