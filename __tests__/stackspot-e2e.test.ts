@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
-import { DEMO_CLIENT, StackSpotIdm } from '../emulator/vendors/stackspot-idm.ts'
+import { demoInputs } from '../emulator/demo-accounts.ts'
+import { StackSpotIdm } from '../emulator/vendors/stackspot-idm.ts'
 import { createStackspotEmulator } from '../emulator/vendors/stackspot.ts'
 import { makeRepo, type TestRepo } from './helpers/git-repo.js'
 import { pushPayload, workflowDispatchPayload } from './helpers/payloads.js'
@@ -33,18 +34,7 @@ const contents = (slug: string) => objects(slug).map((o) => `${o.file_path ?? '-
 const uploadRequests = () => emu.requests.filter((r) => r.method === 'POST' && /file-upload\/form|\/s3\/|objects\/batch/.test(r.route))
 
 function inputs(slug: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    vendor: 'stackspot',
-    'client-id': DEMO_CLIENT.clientId,
-    'client-secret': DEMO_CLIENT.clientSecret,
-    realm: DEMO_CLIENT.realm,
-    'knowledge-base': slug,
-    'api-url': `${emu.url}/stackspot`,
-    'auth-url': `${emu.url}/stackspot/idm/${DEMO_CLIENT.realm}/oidc/oauth/token`,
-    paths: 'docs/**/*.md',
-    'processing-timeout': '30',
-    ...extra
-  }
+  return demoInputs('stackspot', emu.url, { 'knowledge-base': slug, paths: 'docs/**/*.md', 'processing-timeout': '30', ...extra })
 }
 
 /** A manual `workflow_dispatch` run: a full reconcile. */

@@ -15,6 +15,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
+import { demoInputs } from '../emulator/demo-accounts.ts'
 import { DEMO_CLIENT } from '../emulator/vendors/stackspot-idm.ts'
 import { makeRepo, type TestRepo } from '../__tests__/helpers/git-repo.ts'
 import { pushPayload, workflowDispatchPayload } from '../__tests__/helpers/payloads.ts'
@@ -71,17 +72,7 @@ async function action(emu: RunningEmulator, repo: TestRepo, slug: string, event:
   await clearRequests(emu)
   const started = performance.now()
   const r: RunResult = await runAction({
-    inputs: {
-      vendor: 'stackspot',
-      'client-id': DEMO_CLIENT.clientId,
-      'client-secret': DEMO_CLIENT.clientSecret,
-      realm: DEMO_CLIENT.realm,
-      'knowledge-base': slug,
-      'api-url': `${emu.url}/stackspot`,
-      'auth-url': `${emu.url}/stackspot/idm/${DEMO_CLIENT.realm}/oidc/oauth/token`,
-      paths: 'docs/**/*.md',
-      'max-deletions': '100'
-    },
+    inputs: demoInputs('stackspot', emu.url, { 'knowledge-base': slug, paths: 'docs/**/*.md', 'max-deletions': '100' }),
     workspace,
     eventName: event,
     payload: event === 'push' ? pushPayload({ owner: 'octo', name: 'docs', before: pushed!.before, after: pushed!.after }) : workflowDispatchPayload({ owner: 'octo', name: 'docs' }),

@@ -12,11 +12,10 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
-import { DEMO_CLIENT } from '../emulator/vendors/stackspot-idm.ts'
 import { git, makeRepo, type TestRepo } from '../__tests__/helpers/git-repo.ts'
 import { pullRequestPayload, pushPayload } from '../__tests__/helpers/payloads.ts'
 import { runAction, type RunResult } from '../__tests__/helpers/run-action.ts'
-import { DEMO_ACCOUNTS } from '../emulator/demo-accounts.ts'
+import { DEMO_ACCOUNTS, demoInputs } from '../emulator/demo-accounts.ts'
 
 const root = resolve(import.meta.dirname, '..')
 const { values } = parseArgs({ options: { vendor: { type: 'string', default: 'stackspot' } } })
@@ -36,36 +35,6 @@ function buildIfNeeded(): void {
   if (existsSync(bundle) && statSync(bundle).mtimeMs >= newest(join(root, 'src'))) return
   step('Building dist/ (src/ is newer)')
   execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' })
-}
-
-function vendorInputs(emu: RunningEmulator): Record<string, string> {
-  const a = DEMO_ACCOUNTS
-  switch (vendor) {
-    case 'stackspot':
-      return {
-        vendor,
-        'knowledge-base': 'demo-docs',
-        'client-id': DEMO_CLIENT.clientId,
-        'client-secret': DEMO_CLIENT.clientSecret,
-        realm: DEMO_CLIENT.realm,
-        'api-url': `${emu.url}/stackspot`,
-        'auth-url': `${emu.url}/stackspot/idm/${DEMO_CLIENT.realm}/oidc/oauth/token`
-      }
-    case 'staffify':
-      return { vendor, 'knowledge-base': 'Demo docs', 'api-key': a.staffify.apiKey, 'api-url': `${emu.url}/staffify/v1` }
-    case 'telzino':
-      return {
-        vendor,
-        'knowledge-base': 'Demo docs',
-        'organization-id': a.telzino.organizationId,
-        'client-id': a.telzino.clientId,
-        'client-secret': a.telzino.clientSecret,
-        'api-url': `${emu.url}/telzino`,
-        'auth-url': `${emu.url}/telzino/oauth/token`
-      }
-    default:
-      return { vendor, 'api-key': a.castrel.pat, 'api-url': `${emu.url}/castrel` }
-  }
 }
 
 /** What GitHub knows about a push: the compare of before...after, taken from the real repository. */
@@ -131,7 +100,7 @@ async function main(): Promise<void> {
     step(`Vendor emulator on ${emu.url} (vendor: ${vendor})`)
     const token = 'ghs_demo_installation_token'
     emu.vendors.get('github')!.seed!({ repo: 'octo/handbook', tokens: { [token]: { login: 'github-actions[bot]', type: 'Bot', id: 41898282 } } })
-    const common = { ...vendorInputs(emu), paths: 'docs/**/*.md', 'github-token': token }
+    const common = demoInputs(vendor as Parameters<typeof demoInputs>[0], emu.url, { paths: 'docs/**/*.md', 'github-token': token, 'knowledge-base': vendor === 'stackspot' ? 'demo-docs' : 'Demo docs' })
     const env = { KS_HTTP_BACKOFF_MS: '50' }
 
     repo = await makeRepo({
@@ -191,9 +160,10 @@ async function main(): Promise<void> {
         repo: 'octo/handbook',
         pulls: [{ number: 12, title: 'Setup: require Node 24', body: 'Updates the setup guide.', head: { sha: head, repo: 'octo/handbook' }, base: { sha: second.after }, files: [{ filename: 'docs/guide/setup.md', status: 'modified' }] }]
       })
-      const ws3 = await repo.checkout(head)
+      // fetch-depth: 2, as docs/agent.md recommends, so the prompt carries the diff of the docs.
+      const ws3 = await repo.checkout(head, 2)
       const r3 = await runAction({
-        inputs: { ...common, 'agent-id': DEMO_ACCOUNTS.stackspotAgentId, 'agent-url': `${emu.url}/stackspot/agent` },
+        inputs: { ...common, 'agent-id': DEMO_ACCOUNTS.stackspotAgentId },
         workspace: ws3,
         eventName: 'pull_request',
         payload: pullRequestPayload({ owner: 'octo', name: 'handbook', number: 12, headSha: head, baseSha: second.after, title: 'Setup: require Node 24', body: 'Updates the setup guide.' }),

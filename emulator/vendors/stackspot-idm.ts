@@ -4,6 +4,7 @@
  * POST /stackspot/idm/{realm}/oidc/oauth/token, form-encoded grant_type/client_id/client_secret.
  */
 import { randomBytes } from 'node:crypto'
+import { DEMO_ACCOUNTS } from '../demo-accounts.ts'
 import { EmuError, type EmuContext, type EmuRequest, type Router, type VendorEmulator } from '../server.ts'
 
 export interface IdmClient {
@@ -13,7 +14,7 @@ export interface IdmClient {
 }
 
 /** The credential every emulated account accepts unless a test seeds others. */
-export const DEMO_CLIENT: IdmClient = { clientId: 'demo-client', clientSecret: 'demo-secret-value', realm: 'demo-realm' }
+export const DEMO_CLIENT: IdmClient = { ...DEMO_ACCOUNTS.stackspot }
 
 export class StackSpotIdm implements VendorEmulator {
   readonly name = 'stackspot-idm'
