@@ -15,6 +15,11 @@ export interface TokenSource {
   invalidate(token: string): void
 }
 
+/** A bearer key that never changes (API keys, PATs): a 401 means the key is wrong. */
+export function staticTokens(key: string): TokenSource {
+  return { refreshable: false, token: async () => key, invalidate: () => undefined }
+}
+
 export type HttpBody = string | Buffer | Uint8Array | Readable
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD'
 

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod'
 import { ActionError } from '../../errors.js'
-import { HttpClient, isRecord, truncate, type TokenSource } from '../../http.js'
+import { HttpClient, isRecord, staticTokens, truncate } from '../../http.js'
 import type { Log } from '../../log.js'
 import { registerSecret } from '../../secrets.js'
 import type { QaEntry } from './entries.js'
@@ -54,8 +54,7 @@ export class StaffifyApi {
 
   constructor(opts: StaffifyApiOptions) {
     registerSecret(opts.apiKey)
-    const key = opts.apiKey
-    const tokens: TokenSource = { refreshable: false, token: async () => key, invalidate: () => undefined }
+    const tokens = staticTokens(opts.apiKey)
     this.http = new HttpClient({
       vendor: 'Staffify',
       baseUrl: opts.apiUrl,

@@ -1,0 +1,113 @@
+/**
+ * The Castrel Knowledges API calls, behind the `{code, message, data}` envelope. Castrel answers
+ * errors with HTTP 200 and `code != 200`; those become errors here, with the vendor's message.
+ * Docs: shared/vendor-docs/knowledges-api-pat.txt.
+ */
+import { z } from 'zod'
+import { VendorHttpError } from '../../errors.js'
+import type { HttpClient, HttpRequest } from '../../http.js'
+
+export const KnowledgeSchema = z.looseObject({
+  id: z.union([z.number(), z.string()]),
+  name: z.string(),
+  type: z.string().nullish(),
+  trigger: z.string().nullish(),
+  trigger_config: z.record(z.string(), z.unknown()).nullish(),
+  description: z.string().nullish(),
+  labels: z.record(z.string(), z.string().nullish()).nullish(),
+  metadata: z.record(z.string(), z.unknown()).nullish()
+})
+export type Knowledge = z.infer<typeof KnowledgeSchema>
+
+const Envelope = z.looseObject({ code: z.number(), message: z.string().nullish(), data: z.unknown() })
+const ListData = z.looseObject({
+  page: z.looseObject({ total: z.number(), page_num: z.number().optional(), page_size: z.number().optional() }).nullish(),
+  items: z.array(KnowledgeSchema)
+})
+
+const PAGE_SIZE = 200
+/** A listing that never ends (a server ignoring page numbers) must not hang the run. */
+const MAX_PAGES = 1_000
+
+export interface LabelFilter {
+  operator: 'eq' | 'includeAny' | 'excludeAny' | 'like'
+  values: Array<{ key: string; value: string | null }>
+}
+
+export interface FilterValue {
+  operator: 'eq' | 'includeAny' | 'excludeAny' | 'like'
+  value?: string
+  values?: string[]
+}
+
+export interface ListBody {
+  filters?: { labels?: LabelFilter; name?: FilterValue }
+  page?: { page_no: number; page_size: number }
+  sort?: { order_by: string; order: 'asc' | 'desc' }
+  include_public?: boolean
+}
+
+export class CastrelApi {
+  private readonly http: HttpClient
+  constructor(http: HttpClient) {
+    this.http = http
+  }
+
+  /** One request; returns `data` when the envelope says success. */
+  private async call(req: HttpRequest): Promise<unknown> {
+    const res = await this.http.request(req)
+    const envelope = this.http.parse(req, res, Envelope)
+    if (envelope.code !== 200) {
+      throw new VendorHttpError({
+        vendor: 'Castrel',
+        operation: req.operation,
+        status: envelope.code,
+        detail: `the API answered code ${envelope.code}: ${envelope.message ?? 'no message'}`,
+        code: envelope.message ?? undefined
+      })
+    }
+    return envelope.data
+  }
+
+  private parseData<S extends z.ZodType>(req: HttpRequest, data: unknown, schema: S): z.infer<S> {
+    const parsed = schema.safeParse(data)
+    if (!parsed.success) {
+      throw new VendorHttpError({ vendor: 'Castrel', operation: req.operation, detail: 'unexpected response shape; the vendor API may have changed' })
+    }
+    return parsed.data
+  }
+
+  async list(body: ListBody, operation = 'list knowledge'): Promise<z.infer<typeof ListData>> {
+    // A read: safe to send again after a network error.
+    const req: HttpRequest = { method: 'POST', url: '/personal/v1/knowledge/list', operation, json: { include_public: false, ...body }, idempotent: true }
+    return this.parseData(req, await this.call(req), ListData)
+  }
+
+  /** Every entry matching `filters`, page by page. */
+  async listAll(filters: ListBody['filters']): Promise<Knowledge[]> {
+    const out: Knowledge[] = []
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const data = await this.list(
+        { filters, page: { page_no: page, page_size: PAGE_SIZE }, sort: { order_by: 'created_at', order: 'asc' } },
+        `list the knowledge synced from this repository (page ${page})`
+      )
+      out.push(...data.items)
+      const total = data.page?.total
+      if (data.items.length < PAGE_SIZE || (total !== undefined && out.length >= total) || !data.page) return out
+    }
+    return out
+  }
+
+  async upsert(body: Record<string, unknown>, operation: string): Promise<Knowledge | undefined> {
+    // Upsert is idempotent by its identity (name + trigger + trigger_config): safe to repeat.
+    const req: HttpRequest = { method: 'POST', url: '/personal/v1/knowledge/upsert', operation, json: body, idempotent: true }
+    const data = await this.call(req)
+    const parsed = KnowledgeSchema.safeParse(data)
+    return parsed.success ? parsed.data : undefined
+  }
+
+  async update(body: Record<string, unknown> & { id: number }, operation: string): Promise<void> {
+    // Setting the same fields twice leaves the same entry.
+    await this.call({ method: 'POST', url: '/personal/v1/knowledge/update', operation, json: body, idempotent: true })
+  }
+}
