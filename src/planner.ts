@@ -67,7 +67,9 @@ export function planSync(input: PlanInput): PlanItem[] {
     } else if (input.isUnchanged(doc, remote)) {
       items.set(doc.path, { path: doc.path, key: doc.key, action: 'unchanged', reason: `same content in the store${suffix}`, local: doc, remote, previousPath: from })
     } else {
-      items.set(doc.path, { path: doc.path, key: doc.key, action: 'replace', reason: `content changed${suffix}`, local: doc, remote, previousPath: from })
+      // Some stores list no content hash; then only the upload itself can tell (and may find it unchanged).
+      const why = remote.digest === undefined && remote.ids.length === 1 ? 'the store lists no content hash; compared on upload' : 'content changed'
+      items.set(doc.path, { path: doc.path, key: doc.key, action: 'replace', reason: `${why}${suffix}`, local: doc, remote, previousPath: from })
     }
   }
 

@@ -91,9 +91,9 @@ export async function executePlan(plan: readonly PlanItem[], adapter: VendorAdap
   await forEachLimit(pending, opts.concurrency, async (item) => {
     try {
       const r = await adapter.upload(item.local!, item.remote)
-      done(item, item.action === 'replace' ? 'replaced' : 'uploaded', r.detail)
+      done(item, r.unchanged ? 'unchanged' : item.action === 'replace' ? 'replaced' : 'uploaded', r.detail)
       for (const w of r.warnings ?? []) warnings.push(`${item.path}: ${w}`)
-      opts.log.info(`${item.action === 'replace' ? 'Replaced' : 'Uploaded'} ${item.path}${r.detail ? ` (${r.detail})` : ''}`)
+      opts.log.info(`${r.unchanged ? 'Unchanged' : item.action === 'replace' ? 'Replaced' : 'Uploaded'} ${item.path}${r.detail ? ` (${r.detail})` : ''}`)
     } catch (error) {
       done(item, 'failed', errorMessage(error))
       opts.log.info(`Upload failed for ${item.path}: ${errorMessage(error)}`)

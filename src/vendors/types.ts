@@ -34,6 +34,11 @@ export interface UploadResult {
   readonly detail: string
   /** Non-fatal problems worth a warning (e.g. an entry whose embedding failed twice). */
   readonly warnings?: readonly string[]
+  /**
+   * The vendor already held these bytes, found out only while uploading (Telzino lists no hashes
+   * but refuses a duplicate): nothing was written, and the doc counts as unchanged.
+   */
+  readonly unchanged?: boolean
 }
 
 export interface RemoveResult {
