@@ -41,7 +41,7 @@ export async function runSync(settings: Settings, run: RunContext, deps: Pipelin
   const changes = await deps.group('Finding changed docs', async () => {
     const c = await detectChanges({ run, mode: settings.mode, octokit: deps.octokit, log })
     if (c.kind === 'full') log.notice(`Full reconcile: ${c.reason}`)
-    else log.info(`${c.changes.length} changed files (${c.source})`)
+    else log.info(`${c.changes.length} changed files, from ${c.source}`)
     return c
   })
 

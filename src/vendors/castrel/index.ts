@@ -156,7 +156,7 @@ export class CastrelAdapter implements VendorAdapter {
 
   async remove(remote: RemoteDoc): Promise<RemoveResult> {
     for (const entryId of remote.ids) await this.tombstone(Number(entryId), remote.key, `${remote.key} was deleted`)
-    return { action: 'tombstoned', detail: `knowledge #${remote.ids.join(', #')} marked removed (Castrel has no delete API)` }
+    return { action: 'tombstoned', detail: `knowledge #${remote.ids.join(', #')}; Castrel's API has no delete, so it is labelled for deletion in the UI` }
   }
 
   /** Castrel's API cannot delete: mark the entry so it is easy to find (label filter) and delete in the UI. */
