@@ -96,7 +96,7 @@ describe('change detection, end to end', () => {
     await seedCompareFromGit(push.before, push.after)
     const r = await run(push)
     expect(r.code, r.log).toBe(0)
-    expect(r.log).toContain(`Changes from push ${push.before.slice(0, 7)}..${push.after.slice(0, 7)} (compare API)`)
+    expect(r.log).toContain(`changed files, from push ${push.before.slice(0, 7)}..${push.after.slice(0, 7)} (compare API)`)
     expect(r.log).not.toMatch(/Full reconcile/)
     expect(emu.requests.filter((q) => q.path.startsWith(`/github/repos/${OWNER}/${NAME}/compare/`))).toHaveLength(1)
     const s = store()
