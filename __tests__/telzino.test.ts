@@ -97,6 +97,15 @@ describe('Telzino end to end', () => {
     expect(emu.requests.every((q) => !(q.route === 'PUT /telzino/s3/:id' && q.hasAuthorization))).toBe(true)
   })
 
+  it('gets a new token once when Telzino answers 401 to an expired one', async () => {
+    await emu.faults.add({ kind: 'vendor', name: 'telzino-expire-tokens', times: 1 })
+    const r = await sync()
+    expect(r.code, r.log).toBe(0)
+    expect(files()).toHaveLength(3)
+    expect(emu.requests.filter((q) => q.status === 401)).toHaveLength(1)
+    expect(emu.requests.filter((q) => q.route === 'POST /telzino/oauth/token')).toHaveLength(2)
+  })
+
   it('uploads a doc whose content another doc already has (duplicate hash) instead of skipping it', async () => {
     await repo.write({ 'docs/copy.md': '# Beta\n' })
     const r = await sync()
