@@ -174,7 +174,9 @@ describe('per-file upload', () => {
   it('sends the form fields then the file to S3 without the token, and lists the result as owned', async () => {
     const { a } = await ready()
     const d = await doc('docs/guide/ü-日本.md', '# Unicode\n')
-    expect((await a.upload(d, undefined)).detail).toMatch(/^object /)
+    // A new doc is done when StackSpot says INDEXED: no listing of the KS is needed.
+    expect((await a.upload(d, undefined)).detail).toMatch(/^upload .+, indexed$/)
+    expect(emu.requests.filter((r) => r.route === 'GET /stackspot/v1/knowledge-sources/:slug/objects')).toHaveLength(0)
     const s3 = emu.requests.filter((r) => r.route.startsWith('POST /stackspot/s3/'))
     expect(s3).toHaveLength(1)
     expect(s3[0]!.hasAuthorization).toBe(false)
@@ -214,14 +216,15 @@ describe('per-file upload', () => {
     expect(byPath()).toEqual(['docs/a.md=v1'])
   })
 
-  it('lists again when the listing lags behind the INDEXED status', async () => {
+  it('lists again when the listing lags behind the INDEXED status of a replacement', async () => {
     const { a } = await ready()
-    await a.listOwned()
+    await a.upload(await doc('docs/a.md', 'A'), undefined)
+    const [prev] = await a.listOwned()
     // The first listing after indexing does not show the new object yet.
     emu.faults.add({ kind: 'status', status: 200, body: [], route: 'GET /stackspot/v1/knowledge-sources/:slug/objects', times: 1 })
-    expect((await a.upload(await doc('docs/a.md', 'A'), undefined)).detail).toMatch(/^object /)
+    expect((await a.upload(await doc('docs/a.md', 'B'), prev)).detail).toMatch(/^object /)
     expect(emu.requests.filter((r) => r.route === 'GET /stackspot/v1/knowledge-sources/:slug/objects').length).toBeGreaterThanOrEqual(3)
-    expect(byPath()).toEqual(['docs/a.md=A'])
+    expect(byPath()).toEqual(['docs/a.md=B'])
   })
 
   it('skips the knowledge-objects step where the API has none (404)', async () => {

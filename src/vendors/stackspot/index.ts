@@ -204,7 +204,10 @@ export class StackSpotAdapter implements VendorAdapter {
     })
     await this.startProcessing(form.id, doc.key)
     await this.waitIndexed(form.id, doc.key)
-    const kept = await this.keepOnlyNewest(doc, previous?.ids ?? [])
+    // INDEXED is StackSpot's word that the doc is in. Only a replacement has old objects to find and
+    // delete; a new doc needs no listing (one listing of a large KS costs more than the whole upload).
+    if (!previous || previous.ids.length === 0) return { detail: `upload ${form.id}, indexed` }
+    const kept = await this.keepOnlyNewest(doc, previous.ids)
     return { detail: `object ${kept}` }
   }
 
