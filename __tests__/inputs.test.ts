@@ -53,6 +53,14 @@ describe('readSettings', () => {
     expect(problems({ vendor: 'telzino', 'knowledge-base': 'kb', 'client-id': 'x' })).toMatch(/give both `client-id` and `client-secret`/)
   })
 
+  it('reports a bad value and the vendor\'s missing inputs in one message', () => {
+    const msg = problems({ vendor: 'stackspot', 'max-deletions': 'many', 'client-id': 'cid' })
+    expect(msg).toContain('`max-deletions` is "many"')
+    expect(msg).toContain('`knowledge-base` is required')
+    expect(msg).toContain('`client-secret` is required')
+    expect(msg).not.toContain('`client-id` is required')
+  })
+
   it('rejects bad values with the accepted range', () => {
     expect(problems({ ...base, 'max-deletions': 'lots' })).toMatch(/`max-deletions` is "lots"; it must be a whole number/)
     expect(problems({ ...base, concurrency: '0' })).toMatch(/`concurrency` is "0"/)

@@ -146,35 +146,16 @@ export function readSettings(read: InputReader, eventName: string): Settings {
     )
   }
   const parsed = RawInputs.safeParse(raw)
-  if (!parsed.success) throw invalid(parsed.error.issues.map((i) => i.message))
+  if (!parsed.success) {
+    // Report the vendor's missing inputs in the same message, so one edit fixes the step.
+    const vendor = VENDORS.find((v) => v === raw.vendor!.trim().toLowerCase())
+    throw invalid([...parsed.error.issues.map((i) => i.message), ...(vendor ? missingCredentials(vendor, raw) : [])])
+  }
   const r = parsed.data
-  const problems: string[] = []
-  const need = (input: string, why: string) => {
-    if (raw[input]!.trim() === '') problems.push(`\`${input}\` is required ${why}.`)
-  }
-
   const vendor = r.vendor
-  if (vendor !== 'castrel') need('knowledge-base', `for vendor ${vendor} (the ${storeNoun(vendor)})`)
-  if (vendor === 'stackspot') {
-    need('client-id', 'for vendor stackspot (the service credential\'s client id)')
-    need('client-secret', 'for vendor stackspot (the service credential\'s client key)')
-    need('realm', 'for vendor stackspot (your StackSpot account realm)')
-    if (r['knowledge-base'] && !/^[a-z0-9][a-z0-9-_]*$/i.test(r['knowledge-base'].trim())) {
-      problems.push(`\`knowledge-base\` must be a Knowledge Source slug (letters, digits, - and _): "${r['knowledge-base']}".`)
-    }
-  }
-  if (vendor === 'staffify') need('api-key', 'for vendor staffify (a project API key, sfy_live_…)')
-  if (vendor === 'castrel') {
-    need('api-key', 'for vendor castrel (a personal access token)')
-    need('api-url', 'for vendor castrel (your Castrel instance, e.g. https://castrel.example.com)')
-  }
-  if (vendor === 'telzino') {
-    const hasClient = r['client-id'] !== '' || r['client-secret'] !== ''
-    if (r['api-key'] === '' && !hasClient) {
-      problems.push('vendor telzino needs either `api-key` (an access token) or `client-id` and `client-secret`.')
-    } else if (hasClient && (r['client-id'] === '' || r['client-secret'] === '')) {
-      problems.push('vendor telzino: give both `client-id` and `client-secret`, or `api-key` instead.')
-    }
+  const problems: string[] = missingCredentials(vendor, raw)
+  if (vendor === 'stackspot' && r['knowledge-base'] && !/^[a-z0-9][a-z0-9-_]*$/i.test(r['knowledge-base'].trim())) {
+    problems.push(`\`knowledge-base\` must be a Knowledge Source slug (letters, digits, - and _): "${r['knowledge-base']}".`)
   }
 
   let triggerConfig: Record<string, unknown> = {}
@@ -259,6 +240,35 @@ export function readSettings(read: InputReader, eventName: string): Settings {
     comment: r.comment,
     githubToken: r['github-token'].trim()
   }
+}
+
+/** The inputs the vendor cannot work without, as read (before any other check). */
+function missingCredentials(vendor: Settings['vendor'], raw: Record<string, string>): string[] {
+  const problems: string[] = []
+  const empty = (input: string) => raw[input]!.trim() === ''
+  const need = (input: string, why: string) => {
+    if (empty(input)) problems.push(`\`${input}\` is required ${why}.`)
+  }
+  if (vendor !== 'castrel') need('knowledge-base', `for vendor ${vendor} (the ${storeNoun(vendor)})`)
+  if (vendor === 'stackspot') {
+    need('client-id', "for vendor stackspot (the service credential's client id)")
+    need('client-secret', "for vendor stackspot (the service credential's client key)")
+    need('realm', 'for vendor stackspot (your StackSpot account realm)')
+  }
+  if (vendor === 'staffify') need('api-key', 'for vendor staffify (a project API key, sfy_live_…)')
+  if (vendor === 'castrel') {
+    need('api-key', 'for vendor castrel (a personal access token)')
+    need('api-url', 'for vendor castrel (your Castrel instance, e.g. https://castrel.example.com)')
+  }
+  if (vendor === 'telzino') {
+    const hasClient = !empty('client-id') || !empty('client-secret')
+    if (empty('api-key') && !hasClient) {
+      problems.push('vendor telzino needs either `api-key` (an access token) or `client-id` and `client-secret`.')
+    } else if (hasClient && (empty('client-id') || empty('client-secret'))) {
+      problems.push('vendor telzino: give both `client-id` and `client-secret`, or `api-key` instead.')
+    }
+  }
+  return problems
 }
 
 function invalid(problems: string[]): ActionError {
