@@ -86,6 +86,18 @@ describe('Castrel emulator', () => {
     expect((await call('list', { page: { page_no: 1, page_size: 201 } })).body.code).toBe(400)
   })
 
+  it('filters by name, trigger, trigger_config ids and read-only status', async () => {
+    await call('create', doc('Order restart', { trigger: 'service', trigger_config: { service_id: 'orders' } }))
+    await call('create', doc('Pay restart', { trigger: 'service', trigger_config: { service_id: 'payments' } }))
+    await call('create', doc('Alert notes', { trigger: 'alert', trigger_config: { match_patterns: ['MySQL'] } }))
+    const names = async (filters: unknown) => (await call('list', { filters })).body.data.items.map((k: { name: string }) => k.name)
+    expect(await names({ name: { operator: 'like', value: 'restart' } })).toEqual(['Order restart', 'Pay restart'])
+    expect(await names({ trigger: { operator: 'eq', value: 'alert' } })).toEqual(['Alert notes'])
+    expect(await names({ service_id: { operator: 'includeAny', values: ['payments', 'x'] } })).toEqual(['Pay restart'])
+    expect(await names({ trigger: { operator: 'excludeAny', values: ['service'] } })).toEqual(['Alert notes'])
+    expect(await names({ is_readonly: { operator: 'eq', value: 'false' } })).toHaveLength(3)
+  })
+
   it('has no delete endpoint', async () => {
     const res = await fetch(`${emu.url}/castrel/personal/v1/knowledge/1`, { method: 'DELETE', headers: { authorization: `Bearer ${DEMO_ACCOUNTS.castrel.pat}` } })
     expect(res.status).toBe(404)

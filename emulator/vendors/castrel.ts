@@ -6,6 +6,7 @@
  * Choices where the docs are silent:
  * - A missing or unknown PAT is HTTP 401 with the envelope `{code: 401, message: "auth.unauthorized"}`.
  * - An unknown id is HTTP 200 with `code` 404.
+ * - Boolean filters (is_public, is_readonly) compare the strings "true"/"false"; the id filters read trigger_config.
  * - Label filter `eq` with several values means all of them (AND); `includeAny` any; `excludeAny` none;
  *   `like` a substring of the value. `trigger_config` identity for upsert is JSON equality.
  * - Upsert and update replace `labels` and `metadata` wholesale when sent (not merged).
@@ -180,6 +181,14 @@ export function createCastrelEmulator(): VendorEmulator {
     let items = entries.filter((k) => b.include_public === true || !k.is_public)
     for (const field of ['name', 'type', 'trigger', 'source', 'workspace_id'] as const) {
       if (filters[field]) items = items.filter((k) => matchesFilter(k[field] as string, filters[field]))
+    }
+    // The id filters read trigger_config, where the docs say those ids live.
+    for (const field of ['application_id', 'service_id', 'infrastructure_id', 'connector_id', 'bridge_node_client_id', 'proxy_id'] as const) {
+      if (filters[field]) items = items.filter((k) => matchesFilter(typeof k.trigger_config[field] === 'string' ? (k.trigger_config[field] as string) : null, filters[field]))
+    }
+    // Booleans compare as "true"/"false": FilterValue values are strings.
+    for (const field of ['is_public', 'is_readonly'] as const) {
+      if (filters[field]) items = items.filter((k) => matchesFilter(String(k[field]), filters[field]))
     }
     if (filters.labels) items = items.filter((k) => matchesLabels(k, filters.labels))
     if (b.sort) {

@@ -49,8 +49,11 @@ export interface ListBody {
 
 export class CastrelApi {
   private readonly http: HttpClient
-  constructor(http: HttpClient) {
+  /** The same fix hints as for HTTP statuses: a bad PAT may come back as HTTP 200 with `code` 401. */
+  private readonly hintFor: (code: number) => string | undefined
+  constructor(http: HttpClient, hintFor: (code: number) => string | undefined = () => undefined) {
     this.http = http
+    this.hintFor = hintFor
   }
 
   /** One request; returns `data` when the envelope says success. */
@@ -61,9 +64,10 @@ export class CastrelApi {
       throw new VendorHttpError({
         vendor: 'Castrel',
         operation: req.operation,
-        status: envelope.code,
+        // The HTTP status was 200; the envelope's code goes in the sentence, not in the "(HTTP …)" label.
         detail: `the API answered code ${envelope.code}: ${envelope.message ?? 'no message'}`,
-        code: envelope.message ?? undefined
+        code: envelope.message ?? undefined,
+        hint: this.hintFor(envelope.code)
       })
     }
     return envelope.data

@@ -56,7 +56,7 @@ export class CastrelAdapter implements VendorAdapter {
     this.sha = deps.sha
     this.log = deps.log
     registerSecret(settings.apiKey)
-    this.api = new CastrelApi(new HttpClient({ vendor: 'Castrel', baseUrl: settings.apiUrl, tokens: staticTokens(settings.apiKey), log: deps.log, hintFor }))
+    this.api = new CastrelApi(new HttpClient({ vendor: 'Castrel', baseUrl: settings.apiUrl, tokens: staticTokens(settings.apiKey), log: deps.log, hintFor }), hintFor)
   }
 
   rejects(doc: LocalDoc): string | undefined {
@@ -96,7 +96,7 @@ export class CastrelAdapter implements VendorAdapter {
         byKey.set(key, { key, ids: [...existing.ids, String(k.id)], meta: { ...existing.meta, duplicate: true } })
         continue
       }
-      byKey.set(key, { key, ids: [String(k.id)], digest: sha256, meta: { trigger: k.trigger, triggerConfig: k.trigger_config ?? {}, name: k.name } })
+      byKey.set(key, { key, ids: [String(k.id)], digest: sha256, meta: { trigger: k.trigger, triggerConfig: k.trigger_config ?? {}, name: k.name, labels: definedLabels(labels) } })
     }
     return [...byKey.values()]
   }
@@ -116,7 +116,8 @@ export class CastrelAdapter implements VendorAdapter {
       trigger_config: this.settings.triggerConfig,
       description: `Synced from ${this.repository}/${doc.key} by Knowledge Sync.`,
       data: { document_content: markdown },
-      labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_REPO]: this.repository, [LABEL_PATH]: doc.key, [LABEL_STATUS]: 'active' },
+      // Labels someone added by hand to our entry are kept: the server may replace labels wholesale.
+      labels: { ...previousLabels(previous), [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_REPO]: this.repository, [LABEL_PATH]: doc.key, [LABEL_STATUS]: 'active' },
       metadata: { sha256: doc.digests.sha256, commit: this.sha, path: doc.key }
     }
     if (previous && previous.ids.length === 1) {
@@ -132,7 +133,7 @@ export class CastrelAdapter implements VendorAdapter {
     const warnings: string[] = []
     for (const extra of previous?.ids ?? []) {
       if (saved && String(saved.id) === extra) continue
-      await this.tombstone(Number(extra), doc.key, 'a duplicate of the synced entry')
+      await this.tombstone(Number(extra), doc.key, `${doc.key} had a second copy`, {})
       warnings.push(`entry #${extra} was a second copy of this doc and was marked removed`)
     }
     return { detail: saved ? `knowledge #${saved.id}` : 'saved', warnings }
@@ -155,18 +156,19 @@ export class CastrelAdapter implements VendorAdapter {
   }
 
   async remove(remote: RemoteDoc): Promise<RemoveResult> {
-    for (const entryId of remote.ids) await this.tombstone(Number(entryId), remote.key, `${remote.key} was deleted`)
+    for (const [i, entryId] of remote.ids.entries()) {
+      await this.tombstone(Number(entryId), remote.key, `${remote.key} was deleted`, i === 0 ? previousLabels(remote) : {})
+    }
     return { action: 'tombstoned', detail: `knowledge #${remote.ids.join(', #')}; Castrel's API has no delete, so it is labelled for deletion in the UI` }
   }
 
   /** Castrel's API cannot delete: mark the entry so it is easy to find (label filter) and delete in the UI. */
-  private async tombstone(entryId: number, key: string, why: string): Promise<void> {
-    const date = new Date().toISOString().slice(0, 10)
+  private async tombstone(entryId: number, key: string, why: string, keep: Record<string, string>): Promise<void> {
     await this.api.update(
       {
         id: entryId,
-        description: `[removed from ${this.repository} on ${date}: ${why}] Knowledge Sync cannot delete through the API; delete this entry in Castrel.`,
-        labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_REPO]: this.repository, [LABEL_PATH]: key, [LABEL_STATUS]: 'removed' }
+        description: `[removed from ${this.repository}: ${why}] Knowledge Sync cannot delete through the API; delete this entry in Castrel.`,
+        labels: { ...keep, [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_REPO]: this.repository, [LABEL_PATH]: key, [LABEL_STATUS]: 'removed' }
       },
       `mark the knowledge for ${key} as removed`
     )
@@ -179,6 +181,15 @@ function hintFor(status: number): string | undefined {
   if (status === 403) return 'The personal access token may not manage knowledge in this workspace.'
   if (status === 404) return 'Check `api-url`: the base URL of your Castrel instance (the API is under /personal/v1/knowledge/).'
   return undefined
+}
+
+function definedLabels(labels: Record<string, string | null | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).filter((e): e is [string, string] => typeof e[1] === 'string'))
+}
+
+function previousLabels(remote: RemoteDoc | undefined): Record<string, string> {
+  const labels = remote?.meta?.labels
+  return labels && typeof labels === 'object' ? (labels as Record<string, string>) : {}
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
