@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
 import { createGithubEmulator } from '../emulator/vendors/github.ts'
-import { STAFFIFY_DEMO_KEY, createStaffifyEmulator } from '../emulator/vendors/staffify.ts'
+import { demoInputs } from '../emulator/demo-accounts.ts'
+import { createStaffifyEmulator } from '../emulator/vendors/staffify.ts'
 import { parseNameStatus } from '../src/changes/detect.ts'
 import { parseTag } from '../src/vendors/staffify/entries.ts'
 import { git, makeRepo, type TestRepo } from './helpers/git-repo.ts'
@@ -59,15 +60,7 @@ async function run(push: { before: string; after: string; forced?: boolean }, in
   const workspace = await repo.checkout(push.after, 1)
   emu.requests.length = 0
   return runAction({
-    inputs: {
-      vendor: 'staffify',
-      'api-key': STAFFIFY_DEMO_KEY,
-      'api-url': `${emu.url}/staffify/v1`,
-      'knowledge-base': 'Support',
-      paths: 'docs/**/*.md',
-      'github-token': TOKEN,
-      ...inputs
-    },
+    inputs: demoInputs('staffify', emu.url, { 'knowledge-base': 'Support', paths: 'docs/**/*.md', 'github-token': TOKEN, ...inputs }),
     workspace,
     eventName: 'push',
     payload: pushPayload({ owner: OWNER, name: NAME, ...push }),

@@ -7,20 +7,15 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
 import { createGithubEmulator } from '../emulator/vendors/github.ts'
-import { STAFFIFY_DEMO_KEY, createStaffifyEmulator } from '../emulator/vendors/staffify.ts'
+import { demoInputs } from '../emulator/demo-accounts.ts'
+import { createStaffifyEmulator } from '../emulator/vendors/staffify.ts'
 import { makeRepo, type TestRepo } from './helpers/git-repo.ts'
 import { pushPayload } from './helpers/payloads.ts'
 import { runAction } from './helpers/run-action.ts'
 
 let emu: RunningEmulator
 let repo: TestRepo
-const inputs = (emuUrl: string) => ({
-  vendor: 'staffify',
-  'api-key': STAFFIFY_DEMO_KEY,
-  'api-url': `${emuUrl}/staffify/v1`,
-  'knowledge-base': 'Plan test',
-  paths: 'docs/**/*.md'
-})
+const inputs = (emuUrl: string) => demoInputs('staffify', emuUrl, { 'knowledge-base': 'Plan test', paths: 'docs/**/*.md' })
 
 beforeAll(async () => {
   emu = await startEmulator({ vendors: [createStaffifyEmulator(), createGithubEmulator()] })

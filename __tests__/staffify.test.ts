@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
-import { STAFFIFY_DEMO_KEY, createStaffifyEmulator } from '../emulator/vendors/staffify.ts'
+import { demoInputs } from '../emulator/demo-accounts.ts'
+import { createStaffifyEmulator } from '../emulator/vendors/staffify.ts'
 import { parseTag } from '../src/vendors/staffify/entries.js'
 import { makeRepo, type TestRepo } from './helpers/git-repo.js'
 import { workflowDispatchPayload } from './helpers/payloads.js'
@@ -56,16 +57,13 @@ async function sync(repo: TestRepo, inputs: Record<string, string> = {}, timeout
   const workspace = await repo.checkout()
   emu.requests.length = 0
   return runAction({
-    inputs: {
-      vendor: 'staffify',
-      'api-key': STAFFIFY_DEMO_KEY,
-      'api-url': `${emu.url}/staffify/v1`,
+    inputs: demoInputs('staffify', emu.url, {
       'knowledge-base': 'Support',
       'knowledge-base-description': 'Synced from octo/docs',
       paths: 'docs/**/*.md',
       mode: 'full',
       ...inputs
-    },
+    }),
     workspace,
     eventName: 'workflow_dispatch',
     payload: workflowDispatchPayload({ owner: 'octo', name: 'docs' }),
