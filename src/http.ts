@@ -5,6 +5,10 @@ import type { z } from 'zod'
 import { VendorHttpError } from './errors.js'
 import type { Log } from './log.js'
 import { redact } from './secrets.js'
+import { MAX_SERVER_WAIT_MS, backoffBaseMs, decideRetry, header, resetToEpochMs, type AttemptOutcome, type ResponseHeaders } from './retry-policy.js'
+
+// Callers read headers through the HTTP client; the parsing itself belongs to the retry policy.
+export { header, retryAfterMs } from './retry-policy.js'
 
 /** Where a bearer token comes from. Adapters with OAuth refresh it; static keys never change. */
 export interface TokenSource {
@@ -45,7 +49,7 @@ export interface HttpRequest {
 
 export interface HttpResponse {
   status: number
-  headers: Record<string, string | string[] | undefined>
+  headers: ResponseHeaders
   body: Buffer
   text(): string
   json(): unknown
@@ -67,23 +71,6 @@ export interface HttpClientOptions {
   hintFor?: (status: number, body: unknown) => string | undefined
   /** Extra headers on every API request (e.g. Staffify's `X-Project-Id`). */
   defaultHeaders?: Record<string, string>
-}
-
-/** Longest a server may ask us to wait (Retry-After, X-RateLimit-Reset) before we give up instead. */
-const MAX_SERVER_WAIT_MS = 120_000
-const MAX_BACKOFF_MS = 30_000
-
-/** Base of the exponential backoff. Tunable so test suites are not slowed by real back-off. */
-function backoffBaseMs(): number {
-  const fromEnv = Number(process.env.KS_HTTP_BACKOFF_MS)
-  return Number.isFinite(fromEnv) && fromEnv >= 0 && process.env.KS_HTTP_BACKOFF_MS !== '' ? fromEnv : 500
-}
-
-/** Exponential backoff for retry `attempt` (0-based), with jitter. */
-export function backoffDelayMs(attempt: number): number {
-  const cap = Math.min(MAX_BACKOFF_MS, backoffBaseMs() * 2 ** attempt)
-  // Full jitter: parallel workers that failed together do not retry together.
-  return Math.round(cap / 2 + Math.random() * (cap / 2))
 }
 
 let sharedDispatcher: Dispatcher | undefined
@@ -161,69 +148,88 @@ export class HttpClient {
     const withAuth = sameApi && (req.auth ?? true) && this.options.tokens !== undefined
     const idempotent = req.idempotent ?? ['GET', 'HEAD', 'PUT', 'DELETE'].includes(req.method)
     const maxRetries = this.options.maxRetries ?? 5
-    const accept = new Set(req.accept ?? [])
-    let refreshedAfter401 = false
+    let refreshed = false
     for (let attempt = 0; ; attempt++) {
       await this.waitForRateLimit()
-      const headers: Record<string, string> = { 'user-agent': 'knowledge-sync-action', ...(sameApi ? this.options.defaultHeaders : {}), ...req.headers }
-      let token: string | undefined
-      if (withAuth) {
-        token = await this.options.tokens!.token()
-        headers.authorization = `Bearer ${token}`
-      }
-      let body: HttpBody | undefined
-      if (req.json !== undefined) {
-        body = JSON.stringify(req.json)
-        headers['content-type'] ??= 'application/json'
-      } else if (req.body !== undefined) {
-        body = typeof req.body === 'function' ? req.body() : req.body
-      }
-      if ((typeof body === 'string' || Buffer.isBuffer(body) || body instanceof Uint8Array) && headers['content-length'] === undefined) {
-        headers['content-length'] = String(Buffer.byteLength(body))
-      }
+      const { headers, body, token } = await this.prepare(req, sameApi, withAuth)
       const started = Date.now()
-      let res: HttpResponse
+      let res: HttpResponse | undefined
+      let networkFailure: string | undefined
       try {
-        this.requestCount++
-        this.inFlight++
-        try {
-          res = await this.send(url, req, headers, body)
-        } finally {
-          this.inFlight--
-        }
+        res = await this.sendCounted(url, req, headers, body)
       } catch (error) {
-        const reason = networkReason(error)
-        if (idempotent && attempt < maxRetries) {
-          const wait = this.backoff(attempt)
-          this.options.log.debug(`${this.vendor}: ${req.operation}: ${reason}; retrying in ${wait} ms`)
-          await sleep(wait)
+        networkFailure = networkReason(error)
+      }
+      if (res) {
+        this.options.log.debug(`${this.vendor}: ${req.method} ${url.pathname} → ${res.status} (${Date.now() - started} ms)`)
+        this.noteRateLimit(res)
+      }
+      const outcome: AttemptOutcome = res ? { kind: 'response', status: res.status, headers: res.headers } : { kind: 'network-error' }
+      const decision = decideRetry(outcome, attempt, {
+        idempotent,
+        refreshable: withAuth && Boolean(token) && this.options.tokens!.refreshable !== false,
+        refreshed,
+        maxRetries,
+        accept: req.accept,
+        backoffBaseMs: backoffBaseMs(),
+        now: Date.now(),
+        random: Math.random
+      })
+      switch (decision.kind) {
+        case 'done':
+          return res!
+        case 'refresh-token':
+          refreshed = true
+          this.options.tokens!.invalidate(token!)
+          this.options.log.debug(`${this.vendor}: ${req.operation}: 401, fetching a new token`)
           continue
-        }
-        throw new VendorHttpError({ vendor: this.vendor, operation: req.operation, detail: reason })
+        case 'retry':
+          if (res) {
+            this.options.log.info(`${this.vendor}: ${req.operation}: HTTP ${res.status}, retrying in ${(decision.afterMs / 1000).toFixed(1)} s (attempt ${attempt + 2} of ${maxRetries + 1})`)
+          } else {
+            this.options.log.debug(`${this.vendor}: ${req.operation}: ${networkFailure}; retrying in ${decision.afterMs} ms`)
+          }
+          await sleep(decision.afterMs)
+          continue
+        case 'fail':
+          if (!res) throw new VendorHttpError({ vendor: this.vendor, operation: req.operation, detail: networkFailure! })
+          throw this.failure(
+            req,
+            res,
+            decision.reason === 'server-wait-too-long' ? `the server asked us to wait ${Math.ceil(decision.waitMs / 1000)} s, longer than the action waits` : undefined
+          )
       }
-      this.options.log.debug(`${this.vendor}: ${req.method} ${url.pathname} → ${res.status} (${Date.now() - started} ms)`)
-      this.noteRateLimit(res)
-      if ((res.status >= 200 && res.status < 300) || accept.has(res.status)) return res
+    }
+  }
 
-      if (res.status === 401 && withAuth && token && !refreshedAfter401 && this.options.tokens!.refreshable !== false) {
-        // A token can expire between our expiry check and the server's; get a new one once.
-        refreshedAfter401 = true
-        this.options.tokens!.invalidate(token)
-        this.options.log.debug(`${this.vendor}: ${req.operation}: 401, fetching a new token`)
-        continue
-      }
-      const retriable = res.status === 429 || res.status === 503 || (idempotent && (res.status === 500 || res.status === 502 || res.status === 504))
-      if (retriable && attempt < maxRetries) {
-        const serverWait = retryAfterMs(res.headers)
-        if (serverWait !== undefined && serverWait > MAX_SERVER_WAIT_MS) {
-          throw this.failure(req, res, `the server asked us to wait ${Math.ceil(serverWait / 1000)} s, longer than the action waits`)
-        }
-        const wait = serverWait ?? this.backoff(attempt)
-        this.options.log.info(`${this.vendor}: ${req.operation}: HTTP ${res.status}, retrying in ${(wait / 1000).toFixed(1)} s (attempt ${attempt + 2} of ${maxRetries + 1})`)
-        await sleep(wait)
-        continue
-      }
-      throw this.failure(req, res)
+  /** Headers and body for one attempt: a body factory is called again so a retry can resend a stream. */
+  private async prepare(req: HttpRequest, sameApi: boolean, withAuth: boolean): Promise<{ headers: Record<string, string>; body?: HttpBody; token?: string }> {
+    const headers: Record<string, string> = { 'user-agent': 'knowledge-sync-action', ...(sameApi ? this.options.defaultHeaders : {}), ...req.headers }
+    let token: string | undefined
+    if (withAuth) {
+      token = await this.options.tokens!.token()
+      headers.authorization = `Bearer ${token}`
+    }
+    let body: HttpBody | undefined
+    if (req.json !== undefined) {
+      body = JSON.stringify(req.json)
+      headers['content-type'] ??= 'application/json'
+    } else if (req.body !== undefined) {
+      body = typeof req.body === 'function' ? req.body() : req.body
+    }
+    if ((typeof body === 'string' || Buffer.isBuffer(body) || body instanceof Uint8Array) && headers['content-length'] === undefined) {
+      headers['content-length'] = String(Buffer.byteLength(body))
+    }
+    return { headers, body, token }
+  }
+
+  private async sendCounted(url: URL, req: HttpRequest, headers: Record<string, string>, body: HttpBody | undefined): Promise<HttpResponse> {
+    this.requestCount++
+    this.inFlight++
+    try {
+      return await this.send(url, req, headers, body)
+    } finally {
+      this.inFlight--
     }
   }
 
@@ -272,10 +278,6 @@ export class HttpClient {
     })
   }
 
-  private backoff(attempt: number): number {
-    return backoffDelayMs(attempt)
-  }
-
   private noteRateLimit(res: HttpResponse): void {
     const remaining = header(res.headers, 'x-ratelimit-remaining')
     const reset = header(res.headers, 'x-ratelimit-reset')
@@ -294,35 +296,6 @@ export class HttpClient {
       await sleep(wait)
     }
   }
-}
-
-export function header(headers: HttpResponse['headers'], name: string): string | undefined {
-  const value = headers[name.toLowerCase()]
-  return Array.isArray(value) ? value[0] : value
-}
-
-/** Retry-After (seconds or HTTP date), else an X-RateLimit-Reset epoch, in milliseconds from now. */
-export function retryAfterMs(headers: HttpResponse['headers'], now = Date.now()): number | undefined {
-  const retryAfter = header(headers, 'retry-after')
-  if (retryAfter !== undefined) {
-    const seconds = Number(retryAfter)
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
-    const date = Date.parse(retryAfter)
-    if (!Number.isNaN(date)) return Math.max(0, date - now)
-  }
-  const reset = header(headers, 'x-ratelimit-reset')
-  if (reset !== undefined) {
-    const until = resetToEpochMs(reset)
-    if (until !== undefined) return Math.max(0, until - now)
-  }
-  return undefined
-}
-
-/** X-RateLimit-Reset is an epoch: seconds by the Staffify docs, but accept milliseconds too. */
-function resetToEpochMs(value: string): number | undefined {
-  const n = Number(value)
-  if (!Number.isFinite(n) || n <= 0) return undefined
-  return n > 1e12 ? n : n * 1000
 }
 
 function networkReason(error: unknown): string {

@@ -6,8 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { request } from 'undici'
 import { z } from 'zod'
 import { VendorHttpError } from '../errors.js'
-import { HttpClient, backoffDelayMs, dispatcher, isRecord, retryAfterMs, truncate, type TokenSource } from '../http.js'
+import { HttpClient, dispatcher, isRecord, truncate, type TokenSource } from '../http.js'
 import type { Log } from '../log.js'
+import { backoffBaseMs, decideRetry } from '../retry-policy.js'
 import { emptyAnswer, mergeMetadata, type AgentAnswer } from './answer.js'
 import { AgentStream, AgentStreamError } from './sse.js'
 
@@ -133,18 +134,27 @@ async function askStreaming(o: AskOptions, timeouts: AgentTimeouts): Promise<Age
       const status = res.statusCode
       if (status < 200 || status >= 300) {
         const text = await res.body.text().catch(() => '')
-        if (status === 401 && !refreshed && o.tokens.refreshable !== false) {
+        // The stream has not started, so asking again cannot duplicate the turn. A chat is not
+        // idempotent: only 429/503 are retried, and a network error never is.
+        const decision = decideRetry({ kind: 'response', status, headers: res.headers }, attempt, {
+          idempotent: false,
+          refreshable: o.tokens.refreshable !== false,
+          refreshed,
+          maxRetries,
+          backoffBaseMs: backoffBaseMs(),
+          now: Date.now(),
+          deadline,
+          random: Math.random
+        })
+        if (decision.kind === 'refresh-token') {
           refreshed = true
           o.tokens.invalidate(token)
           continue
         }
-        if ((status === 429 || status === 503) && attempt < maxRetries) {
-          const wait = retryAfterMs(res.headers) ?? backoffDelayMs(attempt)
-          if (wait <= 120_000 && Date.now() + wait < deadline) {
-            o.log.info(`${VENDOR}: HTTP ${status}, retrying in ${(wait / 1000).toFixed(1)} s (attempt ${attempt + 2} of ${maxRetries + 1})`)
-            await sleep(wait)
-            continue
-          }
+        if (decision.kind === 'retry') {
+          o.log.info(`${VENDOR}: HTTP ${status}, retrying in ${(decision.afterMs / 1000).toFixed(1)} s (attempt ${attempt + 2} of ${maxRetries + 1})`)
+          await sleep(decision.afterMs)
+          continue
         }
         throw new VendorHttpError({ vendor: VENDOR, operation: OPERATION, status, detail: describe(text), hint: hintFor(status) })
       }
