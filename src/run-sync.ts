@@ -9,7 +9,7 @@ import type { Log } from './log.js'
 import type { SyncReport } from './plan.js'
 import { planSync, unchangedTest } from './planner.js'
 import type { Settings } from './schema.js'
-import { executePlan } from './sync.js'
+import { executePlan } from './execute-plan.js'
 import { vendorFactory } from './vendors/registry.js'
 import type { VendorAdapter } from './vendors/types.js'
 

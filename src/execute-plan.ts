@@ -1,4 +1,4 @@
-import { forEachLimit } from './docs/collect.js'
+import { forEachLimit } from './concurrency.js'
 import type { LocalDoc } from './docs/types.js'
 import { errorMessage } from './errors.js'
 import type { Log } from './log.js'
