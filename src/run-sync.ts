@@ -11,16 +11,18 @@ import { planSync, unchangedTest } from './planner.js'
 import type { Settings } from './schema.js'
 import { executePlan } from './execute-plan.js'
 import { vendorFactory } from './vendors/registry.js'
-import type { VendorAdapter } from './vendors/types.js'
+import type { VendorAdapter, VendorFactory } from './vendors/types.js'
 
-export interface PipelineDeps {
+export interface RunSyncDeps {
   log: Log
   octokit: ReturnType<typeof getOctokit> | undefined
   /** Runs `fn` inside a collapsible log group (core.group in production). */
   group: <T>(name: string, fn: () => Promise<T>) => Promise<T>
+  /** Builds the store's adapter; the registry's factory for `settings.vendor` unless a test brings its own store. */
+  vendor?: VendorFactory
 }
 
-export interface PipelineResult {
+export interface RunSyncResult {
   report: SyncReport
   changes: ChangeSet
   /** Repo-relative paths of docs the event changed (for the agent prompt). */
@@ -33,9 +35,10 @@ export interface PipelineResult {
  * and (unless dry-run) carry the plan out. Returns the report; throws only for run-level failures
  * (bad credential, unreachable store), never for one file.
  */
-export async function runSync(settings: Settings, run: RunContext, deps: PipelineDeps): Promise<PipelineResult> {
+export async function runSync(settings: Settings, run: RunContext, deps: RunSyncDeps): Promise<RunSyncResult> {
   const { log } = deps
-  const adapter = vendorFactory(settings.vendor)(settings, { log, repository: run.repository, sha: run.sha })
+  const factory = deps.vendor ?? vendorFactory(settings.vendor)
+  const adapter = factory(settings, { log, repository: run.repository, sha: run.sha })
   const matches = pathMatcher(settings.paths)
 
   const changes = await deps.group('Finding changed docs', async () => {
@@ -126,4 +129,4 @@ export async function runSync(settings: Settings, run: RunContext, deps: Pipelin
   return { report, changes, changedDocPaths, adapter }
 }
 
-export const coreGroup: PipelineDeps['group'] = (name, fn) => core.group(name, fn)
+export const coreGroup: RunSyncDeps['group'] = (name, fn) => core.group(name, fn)
