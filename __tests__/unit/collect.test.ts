@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { collectAll, collectPaths, pathMatcher } from '../src/docs/collect.js'
-import { readDoc } from '../src/docs/read.js'
+import { collectAll, collectPaths, pathMatcher } from '../../src/docs/collect.js'
+import { readDoc } from '../../src/docs/read.js'
 
 let ws: string
 let outside: string

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { redact, clearSecrets } from '../src/secrets.js'
-import { RefreshingTokens } from '../src/tokens.js'
+import { redact, clearSecrets } from '../../src/secrets.js'
+import { RefreshingTokens } from '../../src/tokens.js'
 
 describe('RefreshingTokens', () => {
   it('shares one request among parallel callers, masks the token, and fetches again after invalidate', async () => {

@@ -2,10 +2,10 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { VendorHttpError } from '../src/errors.js'
-import { HttpClient, retryAfterMs, type TokenSource } from '../src/http.js'
-import { memoryLog } from '../src/log.js'
-import { clearSecrets, registerSecret } from '../src/secrets.js'
+import { VendorHttpError } from '../../src/errors.js'
+import { HttpClient, retryAfterMs, type TokenSource } from '../../src/http.js'
+import { memoryLog } from '../../src/log.js'
+import { clearSecrets, registerSecret } from '../../src/secrets.js'
 
 /** A real loopback server whose next answers each test scripts. */
 type Script = (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void

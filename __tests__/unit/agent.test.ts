@@ -2,14 +2,14 @@
  * The agent's pure parts: prompt template, sanitiser, truncation, marker, SSE parsing.
  */
 import { describe, expect, it } from 'vitest'
-import { AgentStream, AgentStreamError } from '../src/agent/sse.js'
-import { formatMarker, parseMarker } from '../src/agent/marker.js'
-import { DEFAULT_PROMPT, renderPrompt, type PromptValues } from '../src/agent/template.js'
-import { neutraliseMentions, safeCutIndex, sanitiseAgentText, stripHtml, truncateOnParagraph } from '../src/agent/sanitize.js'
-import { renderComment, code } from '../src/agent/render.js'
-import { emptyAnswer } from '../src/agent/answer.js'
-import type { SyncReport } from '../src/plan.js'
-import { clearSecrets, registerSecret } from '../src/secrets.js'
+import { AgentStream, AgentStreamError } from '../../src/agent/sse.js'
+import { formatMarker, parseMarker } from '../../src/agent/marker.js'
+import { DEFAULT_PROMPT, renderPrompt, type PromptValues } from '../../src/agent/template.js'
+import { neutraliseMentions, safeCutIndex, sanitiseAgentText, stripHtml, truncateOnParagraph } from '../../src/agent/sanitize.js'
+import { renderComment, code } from '../../src/agent/render.js'
+import { emptyAnswer } from '../../src/agent/answer.js'
+import type { SyncReport } from '../../src/plan.js'
+import { clearSecrets, registerSecret } from '../../src/secrets.js'
 
 const values: PromptValues = {
   repository: 'octo/docs',

@@ -4,13 +4,13 @@
  * outputs and the log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
-import { demoInputs } from '../emulator/demo-accounts.ts'
-import { StackSpotIdm } from '../emulator/vendors/stackspot-idm.ts'
-import { createStackspotEmulator } from '../emulator/vendors/stackspot.ts'
-import { makeRepo, type TestRepo } from './helpers/git-repo.js'
-import { pushPayload, workflowDispatchPayload } from './helpers/payloads.js'
-import { runAction, type RunResult } from './helpers/run-action.js'
+import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
+import { demoInputs } from '../../emulator/demo-accounts.ts'
+import { StackSpotIdm } from '../../emulator/vendors/stackspot-idm.ts'
+import { createStackspotEmulator } from '../../emulator/vendors/stackspot.ts'
+import { makeRepo, type TestRepo } from '../helpers/git-repo.js'
+import { pushPayload, workflowDispatchPayload } from '../helpers/payloads.js'
+import { runAction, type RunResult } from '../helpers/run-action.js'
 
 let emu: RunningEmulator
 beforeAll(async () => {

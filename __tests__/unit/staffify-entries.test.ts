@@ -8,8 +8,8 @@ import {
   parseTag,
   splitText,
   titleFromPath
-} from '../src/vendors/staffify/entries.js'
-import { OwnedEntries, ownedByKey } from '../src/vendors/staffify/index.js'
+} from '../../src/vendors/staffify/entries.js'
+import { OwnedEntries, ownedByKey } from '../../src/vendors/staffify/index.js'
 
 const digest = 'abcdef012345'
 const entriesOf = (markdown: string, key = 'docs/guide.md') => docToEntries({ key, markdown, digest, fallbackTitle: titleFromPath(key) })

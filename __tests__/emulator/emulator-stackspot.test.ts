@@ -5,10 +5,10 @@
  */
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
-import { DEMO_CLIENT, StackSpotIdm } from '../emulator/vendors/stackspot-idm.ts'
-import { createStackspotEmulator } from '../emulator/vendors/stackspot.ts'
-import { storedZip } from './helpers/stored-zip.ts'
+import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
+import { DEMO_CLIENT, StackSpotIdm } from '../../emulator/vendors/stackspot-idm.ts'
+import { createStackspotEmulator } from '../../emulator/vendors/stackspot.ts'
+import { storedZip } from '../helpers/stored-zip.ts'
 
 let emu: RunningEmulator
 let base: string

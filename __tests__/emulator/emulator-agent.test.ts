@@ -3,10 +3,10 @@
  * REST body shape, the SSE event shape NOTES §2 describes, conversations kept in state().
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { DEMO_ACCOUNTS } from '../emulator/demo-accounts.ts'
-import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
-import { createStackspotAgentEmulator } from '../emulator/vendors/stackspot-agent.ts'
-import { DEMO_CLIENT, StackSpotIdm } from '../emulator/vendors/stackspot-idm.ts'
+import { DEMO_ACCOUNTS } from '../../emulator/demo-accounts.ts'
+import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
+import { createStackspotAgentEmulator } from '../../emulator/vendors/stackspot-agent.ts'
+import { DEMO_CLIENT, StackSpotIdm } from '../../emulator/vendors/stackspot-idm.ts'
 
 let emu: RunningEmulator
 beforeAll(async () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import type { LocalDoc } from '../src/docs/types.js'
-import { memoryLog } from '../src/log.js'
-import type { PlanItem } from '../src/plan.js'
-import { executePlan, type ExecuteOptions } from '../src/execute-plan.js'
-import type { BatchContext, RemoteDoc, VendorAdapter } from '../src/vendors/types.js'
+import type { LocalDoc } from '../../src/docs/types.js'
+import { memoryLog } from '../../src/log.js'
+import type { PlanItem } from '../../src/plan.js'
+import { executePlan, type ExecuteOptions } from '../../src/execute-plan.js'
+import type { BatchContext, RemoteDoc, VendorAdapter } from '../../src/vendors/types.js'
 
 /** An in-memory store with the adapter contract's semantics, and switches for failures. */
 class MemoryStore implements VendorAdapter {

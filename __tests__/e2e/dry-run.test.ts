@@ -5,13 +5,13 @@
 import { symlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
-import { createGithubEmulator } from '../emulator/vendors/github.ts'
-import { demoInputs } from '../emulator/demo-accounts.ts'
-import { createStaffifyEmulator } from '../emulator/vendors/staffify.ts'
-import { makeRepo, type TestRepo } from './helpers/git-repo.ts'
-import { pushPayload } from './helpers/payloads.ts'
-import { runAction } from './helpers/run-action.ts'
+import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
+import { createGithubEmulator } from '../../emulator/vendors/github.ts'
+import { demoInputs } from '../../emulator/demo-accounts.ts'
+import { createStaffifyEmulator } from '../../emulator/vendors/staffify.ts'
+import { makeRepo, type TestRepo } from '../helpers/git-repo.ts'
+import { pushPayload } from '../helpers/payloads.ts'
+import { runAction } from '../helpers/run-action.ts'
 
 let emu: RunningEmulator
 let repo: TestRepo

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import type { ChangeSet } from '../src/changes/types.js'
-import { pathMatcher } from '../src/docs/collect.js'
-import type { LocalDoc } from '../src/docs/types.js'
-import { digestMatches, planSync, type PlanInput } from '../src/planner.js'
-import type { RemoteDoc } from '../src/vendors/types.js'
+import type { ChangeSet } from '../../src/changes/types.js'
+import { pathMatcher } from '../../src/docs/collect.js'
+import type { LocalDoc } from '../../src/docs/types.js'
+import { digestMatches, planSync, type PlanInput } from '../../src/planner.js'
+import type { RemoteDoc } from '../../src/vendors/types.js'
 
 function doc(path: string, content = path, prefix = ''): LocalDoc {
   return { path, key: prefix + path, absPath: `/ws/${path}`, size: content.length, digests: { sha256: `sha256:${content}`, sha1: `sha1:${content}`, md5: `md5:${content}` } }

@@ -7,8 +7,8 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { pushPayload } from './helpers/payloads.js'
-import { runAction } from './helpers/run-action.js'
+import { pushPayload } from '../helpers/payloads.js'
+import { runAction } from '../helpers/run-action.js'
 
 let workspace: string
 beforeAll(async () => {
@@ -47,7 +47,7 @@ describe('the bundled action', () => {
   })
 
   it('skips a pull request from a fork, where GitHub withholds secrets, with one notice and exit 0', async () => {
-    const { pullRequestPayload } = await import('./helpers/payloads.js')
+    const { pullRequestPayload } = await import('../helpers/payloads.js')
     const payload = pullRequestPayload({ owner: 'octo', name: 'docs', number: 7, headSha: 'c'.repeat(40), baseSha: 'd'.repeat(40), headRepo: 'forker/docs' })
     const r = await runAction({ inputs: { vendor: 'stackspot', 'knowledge-base': 'ks', realm: 'r' }, workspace, eventName: 'pull_request', payload })
     expect(r.code).toBe(0)
@@ -56,7 +56,7 @@ describe('the bundled action', () => {
   })
 
   it('fails a pull request from the same repository that lacks the credential', async () => {
-    const { pullRequestPayload } = await import('./helpers/payloads.js')
+    const { pullRequestPayload } = await import('../helpers/payloads.js')
     const payload = pullRequestPayload({ owner: 'octo', name: 'docs', number: 7, headSha: 'c'.repeat(40), baseSha: 'd'.repeat(40) })
     const r = await runAction({ inputs: { vendor: 'stackspot', 'knowledge-base': 'ks', realm: 'r' }, workspace, eventName: 'pull_request', payload })
     expect(r.code).toBe(1)
@@ -70,7 +70,7 @@ describe('toolchain', () => {
   })
 
   it('has a dist/ that matches src/', { timeout: 180_000 }, () => {
-    const root = resolve(import.meta.dirname, '..')
+    const root = resolve(import.meta.dirname, '../..')
     const out = execFileSync(process.execPath, ['scripts/check-dist.mjs'], { cwd: root, encoding: 'utf8', env: { ...process.env, PATH: `${join(root, 'node_modules/.bin')}:${process.env.PATH}` } })
     expect(out).toContain('dist/ matches src/')
   })

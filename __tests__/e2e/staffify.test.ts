@@ -3,13 +3,13 @@
  * knowledge base holds afterwards, the outputs and the log.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
-import { demoInputs } from '../emulator/demo-accounts.ts'
-import { createStaffifyEmulator } from '../emulator/vendors/staffify.ts'
-import { parseTag } from '../src/vendors/staffify/entries.js'
-import { makeRepo, type TestRepo } from './helpers/git-repo.js'
-import { workflowDispatchPayload } from './helpers/payloads.js'
-import { runAction, type RunResult } from './helpers/run-action.js'
+import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
+import { demoInputs } from '../../emulator/demo-accounts.ts'
+import { createStaffifyEmulator } from '../../emulator/vendors/staffify.ts'
+import { parseTag } from '../../src/vendors/staffify/entries.js'
+import { makeRepo, type TestRepo } from '../helpers/git-repo.js'
+import { workflowDispatchPayload } from '../helpers/payloads.js'
+import { runAction, type RunResult } from '../helpers/run-action.js'
 
 let emu: RunningEmulator
 beforeAll(async () => {

@@ -3,13 +3,13 @@
  * doc's entry is marked removed; entries the action did not make are never touched.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { demoInputs } from '../emulator/demo-accounts.ts'
-import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
-import { createCastrelEmulator, type CastrelKnowledge } from '../emulator/vendors/castrel.ts'
-import { knowledgeName } from '../src/vendors/castrel/index.js'
-import { makeRepo, type TestRepo } from './helpers/git-repo.js'
-import { workflowDispatchPayload } from './helpers/payloads.js'
-import { runAction } from './helpers/run-action.js'
+import { demoInputs } from '../../emulator/demo-accounts.ts'
+import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
+import { createCastrelEmulator, type CastrelKnowledge } from '../../emulator/vendors/castrel.ts'
+import { knowledgeName } from '../../src/vendors/castrel/index.js'
+import { makeRepo, type TestRepo } from '../helpers/git-repo.js'
+import { workflowDispatchPayload } from '../helpers/payloads.js'
+import { runAction } from '../helpers/run-action.js'
 
 let emu: RunningEmulator
 let repo: TestRepo

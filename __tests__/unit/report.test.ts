@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { SyncReport } from '../src/plan.js'
-import { cell, planJson, syncSummaryMarkdown } from '../src/report.js'
-import { clearSecrets, registerSecret } from '../src/secrets.js'
+import type { SyncReport } from '../../src/plan.js'
+import { cell, planJson, syncSummaryMarkdown } from '../../src/report.js'
+import { clearSecrets, registerSecret } from '../../src/secrets.js'
 
 const report = (over: Partial<SyncReport> = {}): SyncReport => ({
   vendor: 'stackspot',

@@ -4,12 +4,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
-import { STAFFIFY_DEMO_KEY, createStaffifyEmulator } from '../emulator/vendors/staffify.ts'
-import type { LocalDoc } from '../src/docs/types.js'
-import { INPUT_DEFAULTS, readSettings } from '../src/inputs.js'
-import { memoryLog } from '../src/log.js'
-import { create } from '../src/vendors/staffify/index.js'
+import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
+import { STAFFIFY_DEMO_KEY, createStaffifyEmulator } from '../../emulator/vendors/staffify.ts'
+import type { LocalDoc } from '../../src/docs/types.js'
+import { INPUT_DEFAULTS, readSettings } from '../../src/inputs.js'
+import { memoryLog } from '../../src/log.js'
+import { create } from '../../src/vendors/staffify/index.js'
 
 let emu: RunningEmulator
 let dir: string

@@ -1,9 +1,9 @@
 /** The Telzino emulator held to the knowledge-base sources docs. */
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { DEMO_ACCOUNTS } from '../emulator/demo-accounts.ts'
-import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
-import { createTelzinoEmulator } from '../emulator/vendors/telzino.ts'
+import { DEMO_ACCOUNTS } from '../../emulator/demo-accounts.ts'
+import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
+import { createTelzinoEmulator } from '../../emulator/vendors/telzino.ts'
 
 let emu: RunningEmulator
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
-import { INPUT_DEFAULTS, actionsInputReader, readSettings } from '../src/inputs.js'
-import { redact, clearSecrets } from '../src/secrets.js'
-import { readActionYml } from './helpers/action-yml.js'
+import { INPUT_DEFAULTS, actionsInputReader, readSettings } from '../../src/inputs.js'
+import { redact, clearSecrets } from '../../src/secrets.js'
+import { readActionYml } from '../helpers/action-yml.js'
 
 const base = { vendor: 'stackspot', 'knowledge-base': 'my-ks', 'client-id': 'cid-123', 'client-secret': 'csecret-456', realm: 'acme' }
 const reader = (values: Record<string, string>) => (name: string) => values[name] ?? ''
@@ -127,7 +127,7 @@ describe('action.yml', () => {
 describe('README', () => {
   it('has the inputs and outputs tables generated from action.yml', async () => {
     const { execFileSync } = await import('node:child_process')
-    const out = execFileSync(process.execPath, ['scripts/readme-inputs.mjs', '--check'], { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8' })
+    const out = execFileSync(process.execPath, ['scripts/readme-inputs.mjs', '--check'], { cwd: new URL('../..', import.meta.url).pathname, encoding: 'utf8' })
     expect(out).toContain('match action.yml')
   })
 })

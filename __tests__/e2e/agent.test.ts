@@ -4,13 +4,13 @@
  * outputs set, and a fork PR without secrets skipped.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEMO_ACCOUNTS } from '../emulator/demo-accounts.ts'
-import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
-import { GITHUB_EMULATOR_TOKEN } from '../emulator/vendors/github.ts'
-import { DEMO_CLIENT } from '../emulator/vendors/stackspot-idm.ts'
-import { makeRepo, type TestRepo } from './helpers/git-repo.js'
-import { pullRequestPayload } from './helpers/payloads.js'
-import { runAction } from './helpers/run-action.js'
+import { DEMO_ACCOUNTS } from '../../emulator/demo-accounts.ts'
+import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
+import { GITHUB_EMULATOR_TOKEN } from '../../emulator/vendors/github.ts'
+import { DEMO_CLIENT } from '../../emulator/vendors/stackspot-idm.ts'
+import { makeRepo, type TestRepo } from '../helpers/git-repo.js'
+import { pullRequestPayload } from '../helpers/payloads.js'
+import { runAction } from '../helpers/run-action.js'
 
 const OWNER = 'octo'
 const NAME = 'docs'

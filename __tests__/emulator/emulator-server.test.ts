@@ -1,6 +1,6 @@
 /** The emulator framework: routing, generic faults, the admin API and the request log. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { EmuError, Router, startEmulator, type RunningEmulator, type VendorEmulator } from '../emulator/server.ts'
+import { EmuError, Router, startEmulator, type RunningEmulator, type VendorEmulator } from '../../emulator/server.ts'
 
 let items: string[] = []
 const echo: VendorEmulator = {

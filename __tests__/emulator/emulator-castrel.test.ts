@@ -1,8 +1,8 @@
 /** The Castrel emulator held to the Knowledges API docs (shared/vendor-docs/knowledges-api-pat.txt). */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { DEMO_ACCOUNTS } from '../emulator/demo-accounts.ts'
-import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
-import { createCastrelEmulator } from '../emulator/vendors/castrel.ts'
+import { DEMO_ACCOUNTS } from '../../emulator/demo-accounts.ts'
+import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
+import { createCastrelEmulator } from '../../emulator/vendors/castrel.ts'
 
 let emu: RunningEmulator
 beforeAll(async () => {

@@ -5,9 +5,9 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HttpClient, staticTokens } from '../src/http.js'
-import { memoryLog } from '../src/log.js'
-import { CastrelApi } from '../src/vendors/castrel/api.js'
+import { HttpClient, staticTokens } from '../../src/http.js'
+import { memoryLog } from '../../src/log.js'
+import { CastrelApi } from '../../src/vendors/castrel/api.js'
 
 let server: Server
 let url: string

@@ -3,12 +3,12 @@
  * `<owner/repo>/<path>`; URL sources and files uploaded by hand are never touched.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { DEMO_ACCOUNTS, demoInputs } from '../emulator/demo-accounts.ts'
-import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
-import { createTelzinoEmulator, type TelzinoSource } from '../emulator/vendors/telzino.ts'
-import { makeRepo, type TestRepo } from './helpers/git-repo.js'
-import { workflowDispatchPayload } from './helpers/payloads.js'
-import { runAction } from './helpers/run-action.js'
+import { DEMO_ACCOUNTS, demoInputs } from '../../emulator/demo-accounts.ts'
+import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
+import { createTelzinoEmulator, type TelzinoSource } from '../../emulator/vendors/telzino.ts'
+import { makeRepo, type TestRepo } from '../helpers/git-repo.js'
+import { workflowDispatchPayload } from '../helpers/payloads.js'
+import { runAction } from '../helpers/run-action.js'
 
 let emu: RunningEmulator
 let repo: TestRepo
