@@ -13,10 +13,9 @@ import { DEMO_CLIENT, StackSpotIdm } from '../../emulator/vendors/stackspot-idm.
 import { runAgentStep, type AgentStepInput } from '../../src/agent/index.js'
 import { docsDiff } from '../../src/agent/diff.js'
 import { toRunContext } from '../../src/context.js'
-import { readSettings } from '../../src/inputs.js'
 import { memoryLog } from '../../src/log.js'
-import type { SyncReport } from '../../src/plan.js'
 import { StackSpotTokens } from '../../src/vendors/stackspot/auth.js'
+import { itemResult, settingsFrom, syncReport } from '../helpers/fixtures.js'
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js'
 import { pullRequestPayload, pullRequestReviewPayload, workflowDispatchPayload } from '../helpers/payloads.js'
 
@@ -69,20 +68,15 @@ interface Turn {
 const conversations = () => (emu.vendors.get('stackspot-agent')!.state() as { conversations: Array<{ id: string; turns: Turn[] }> }).conversations
 const allTurns = () => conversations().flatMap((c) => c.turns)
 
-const report: SyncReport = {
-  vendor: 'stackspot',
-  vendorName: 'StackSpot',
-  scope: 'diff',
+const report = syncReport({
   scopeReason: `pull request #${PR}`,
   dryRun: true,
-  errors: [],
-  warnings: [],
   items: [
-    { path: 'docs/a.md', key: 'docs/a.md', action: 'replace', outcome: 'planned', reason: 'content changed' },
-    { path: 'docs/c.md', key: 'docs/c.md', action: 'upload', outcome: 'planned', reason: 'new file' },
-    { path: 'docs/b.md', key: 'docs/b.md', action: 'delete', outcome: 'planned', reason: 'file removed' }
+    itemResult('docs/a.md', 'replace', 'planned', 'content changed'),
+    itemResult('docs/c.md', 'upload', 'planned', 'new file'),
+    itemResult('docs/b.md', 'delete', 'planned', 'file removed')
   ]
-}
+})
 
 function settingsFor(event: string, extra: Record<string, string> = {}) {
   const inputs: Record<string, string> = {
@@ -98,7 +92,7 @@ function settingsFor(event: string, extra: Record<string, string> = {}) {
     'github-token': GITHUB_EMULATOR_TOKEN,
     ...extra
   }
-  return readSettings((n) => inputs[n] ?? '', event)
+  return settingsFrom(inputs, event)
 }
 
 async function step(opts: { event?: string; payload?: Record<string, unknown>; inputs?: Record<string, string>; token?: string | null; timeouts?: AgentStepInput['timeouts'] } = {}) {

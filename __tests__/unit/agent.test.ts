@@ -8,8 +8,8 @@ import { DEFAULT_PROMPT, renderPrompt, type PromptValues } from '../../src/agent
 import { neutraliseMentions, safeCutIndex, sanitiseAgentText, stripHtml, truncateOnParagraph } from '../../src/agent/sanitize.js'
 import { renderComment, code } from '../../src/agent/render.js'
 import { emptyAnswer } from '../../src/agent/answer.js'
-import type { SyncReport } from '../../src/plan.js'
 import { clearSecrets, registerSecret } from '../../src/secrets.js'
+import { itemResult, syncReport } from '../helpers/fixtures.js'
 
 const values: PromptValues = {
   repository: 'octo/docs',
@@ -107,20 +107,15 @@ describe('marker', () => {
 })
 
 describe('comment rendering', () => {
-  const report: SyncReport = {
-    vendor: 'stackspot',
-    vendorName: 'StackSpot',
-    scope: 'diff',
+  const report = syncReport({
     scopeReason: 'pull request',
     dryRun: true,
-    errors: [],
-    warnings: [],
     items: [
-      { path: 'docs/new.md', key: 'docs/new.md', action: 'upload', outcome: 'planned', reason: 'new file' },
-      { path: 'docs/`odd`.md', key: 'docs/`odd`.md', action: 'replace', outcome: 'planned', reason: 'content changed' },
-      { path: 'docs/gone.md', key: 'docs/gone.md', action: 'delete', outcome: 'planned', reason: 'file removed' }
+      itemResult('docs/new.md', 'upload', 'planned', 'new file'),
+      itemResult('docs/`odd`.md', 'replace', 'planned', 'content changed'),
+      itemResult('docs/gone.md', 'delete', 'planned', 'file removed')
     ]
-  }
+  })
   it('has the marker first, the plan, sources and tokens', () => {
     const answer = { ...emptyAnswer(), message: 'All good @octocat <!-- x -->', conversationId: 'CONV1', tokens: { input: 3, output: 4 }, knowledgeSourceIds: ['KS1'] }
     const { body, truncated } = renderComment(answer, { knowledgeBase: 'kb', agentId: 'AG', report })

@@ -4,9 +4,13 @@ import { memoryLog } from '../../src/log.js'
 import type { PlanItem } from '../../src/plan.js'
 import { executePlan, type ExecuteOptions } from '../../src/execute-plan.js'
 import type { BatchContext, RemoteDoc, VendorAdapter } from '../../src/vendors/types.js'
+import { localDoc, remoteDoc } from '../helpers/fixtures.js'
 
-/** An in-memory store with the adapter contract's semantics, and switches for failures. */
-class MemoryStore implements VendorAdapter {
+/**
+ * The executor's view of a store: digests only, so docs need no file on disk (helpers/memory-store.ts
+ * reads real files, for runSync), with switches for failures and a zip-like batch.
+ */
+class DigestStore implements VendorAdapter {
   readonly id = 'stackspot' as const
   readonly displayName = 'Memory'
   readonly maxFileBytes = 1024
@@ -46,31 +50,28 @@ class MemoryStore implements VendorAdapter {
   }
 }
 
-function doc(path: string, content: string): LocalDoc {
-  return { path, key: path, absPath: `/x/${path}`, size: content.length, digests: { sha256: `h:${content}`, sha1: '', md5: '' } }
-}
 const up = (d: LocalDoc, action: 'upload' | 'replace' = 'upload'): PlanItem => ({ path: d.path, key: d.key, action, reason: 'r', local: d })
-const del = (key: string): PlanItem => ({ path: key, key, action: 'delete', reason: 'gone', remote: { key, ids: [key] } })
+const del = (key: string): PlanItem => ({ path: key, key, action: 'delete', reason: 'gone', remote: remoteDoc(key) })
 
-function options(_store: MemoryStore, over: Partial<ExecuteOptions> = {}): ExecuteOptions {
+function options(_store: DigestStore, over: Partial<ExecuteOptions> = {}): ExecuteOptions {
   return { dryRun: false, concurrency: 3, maxDeletions: 10, uploadStrategy: 'auto', fullScope: false, allDocs: [], remote: [], log: memoryLog(), ...over }
 }
 
 describe('executePlan', () => {
   it('uploads then deletes, one outcome per file', async () => {
-    const store = new MemoryStore()
+    const store = new DigestStore()
     store.docs.set('old.md', 'h:old')
-    const r = await executePlan([up(doc('a.md', 'a')), del('old.md')], store, options(store))
+    const r = await executePlan([up(localDoc('a.md', 'a')), del('old.md')], store, options(store))
     expect(r.items.map((i) => `${i.path}:${i.outcome}`)).toEqual(['a.md:uploaded', 'old.md:deleted'])
     expect([...store.docs.keys()]).toEqual(['a.md'])
   })
 
   it('deletes nothing when any upload failed, and keeps the failed doc\'s old version', async () => {
-    const store = new MemoryStore()
+    const store = new DigestStore()
     store.docs.set('bad.md', 'h:v1')
     store.docs.set('old.md', 'h:old')
     store.failUpload.add('bad.md')
-    const r = await executePlan([up(doc('bad.md', 'v2'), 'replace'), up(doc('ok.md', 'ok')), del('old.md')], store, options(store))
+    const r = await executePlan([up(localDoc('bad.md', 'v2'), 'replace'), up(localDoc('ok.md', 'ok')), del('old.md')], store, options(store))
     const byPath = Object.fromEntries(r.items.map((i) => [i.path, i]))
     expect(byPath['bad.md']!.outcome).toBe('failed')
     expect(byPath['bad.md']!.detail).toMatch(/vendor refused/)
@@ -81,7 +82,7 @@ describe('executePlan', () => {
   })
 
   it('fails and deletes nothing when deletions exceed max-deletions', async () => {
-    const store = new MemoryStore()
+    const store = new DigestStore()
     for (const k of ['a', 'b', 'c']) store.docs.set(k, k)
     const r = await executePlan([del('a'), del('b'), del('c')], store, options(store, { maxDeletions: 2 }))
     expect(r.errors[0]).toMatch(/3 remote docs would be deleted, more than max-deletions \(2\)/)
@@ -90,18 +91,18 @@ describe('executePlan', () => {
   })
 
   it('writes nothing in a dry run and marks every write as planned', async () => {
-    const store = new MemoryStore()
+    const store = new DigestStore()
     store.docs.set('old.md', 'x')
-    const r = await executePlan([up(doc('a.md', 'a')), del('old.md')], store, options(store, { dryRun: true }))
+    const r = await executePlan([up(localDoc('a.md', 'a')), del('old.md')], store, options(store, { dryRun: true }))
     expect(r.items.map((i) => i.outcome)).toEqual(['planned', 'planned'])
     expect([...store.docs.keys()]).toEqual(['old.md'])
   })
 
   it('uses the batch where the vendor has one and uploads what did not fit one by one', async () => {
-    const store = new MemoryStore()
+    const store = new DigestStore()
     store.uploadBatch = store.batchImpl
-    const small = doc('s.md', 'small')
-    const big = doc('b.md', 'this is more than ten bytes')
+    const small = localDoc('s.md', 'small')
+    const big = localDoc('b.md', 'this is more than ten bytes')
     const r = await executePlan([up(small), up(big)], store, options(store, { fullScope: true, allDocs: [small, big] }))
     expect(store.batches).toHaveLength(1)
     expect(store.batches[0]!.ctx.completeSnapshot).toBe(true)
@@ -109,10 +110,10 @@ describe('executePlan', () => {
   })
 
   it('never lets the vendor delete by itself when the store holds owned docs outside this run\'s scope', async () => {
-    const store = new MemoryStore()
+    const store = new DigestStore()
     store.uploadBatch = store.batchImpl
-    const a = doc('a.md', 'a')
-    const r = await executePlan([up(a)], store, options(store, { fullScope: true, allDocs: [a], remote: [{ key: 'other-folder/x.md', ids: ['x'] }] }))
+    const a = localDoc('a.md', 'a')
+    const r = await executePlan([up(a)], store, options(store, { fullScope: true, allDocs: [a], remote: [remoteDoc('other-folder/x.md')] }))
     expect(r.items[0]!.outcome).toBe('uploaded')
     expect(store.batches[0]!.ctx.completeSnapshot).toBe(false)
   })

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import type { ChangeSet } from '../../src/changes/types.js'
 import { pathMatcher } from '../../src/docs/collect.js'
-import type { LocalDoc } from '../../src/docs/types.js'
 import { digestMatches, planSync, type PlanInput } from '../../src/planner.js'
-import type { RemoteDoc } from '../../src/vendors/types.js'
+import { localDoc, remoteDoc } from '../helpers/fixtures.js'
 
-function doc(path: string, content = path, prefix = ''): LocalDoc {
-  return { path, key: prefix + path, absPath: `/ws/${path}`, size: content.length, digests: { sha256: `sha256:${content}`, sha1: `sha1:${content}`, md5: `md5:${content}` } }
-}
-function remote(key: string, content = key): RemoteDoc {
-  return { key, ids: [`id-${key}`], digest: `sha256:${content}` }
-}
 const full: ChangeSet = { kind: 'full', reason: 'workflow_dispatch' }
 
 function plan(over: Partial<PlanInput>) {
@@ -32,8 +25,8 @@ describe('planSync, full reconcile', () => {
   it('uploads new docs, replaces changed ones, skips unchanged ones and deletes removed ones', () => {
     expect(
       plan({
-        docs: [doc('docs/new.md'), doc('docs/changed.md', 'v2'), doc('docs/same.md')],
-        remote: [remote('docs/changed.md', 'v1'), remote('docs/same.md'), remote('docs/gone.md')]
+        docs: [localDoc('docs/new.md'), localDoc('docs/changed.md', 'v2'), localDoc('docs/same.md')],
+        remote: [remoteDoc('docs/changed.md', 'v1'), remoteDoc('docs/same.md'), remoteDoc('docs/gone.md')]
       })
     ).toEqual([
       'replace docs/changed.md: content changed',
@@ -46,21 +39,21 @@ describe('planSync, full reconcile', () => {
   it('never deletes store docs outside its globs or its remote prefix (another folder or repository)', () => {
     expect(
       plan({
-        docs: [doc('docs/a.md', 'a', 'repo-a/')],
-        remote: [remote('repo-a/docs/a.md', 'a'), remote('repo-b/docs/b.md'), remote('handbook/x.md'), remote('repo-a/handbook/y.md')],
+        docs: [localDoc('docs/a.md', 'a', 'repo-a/')],
+        remote: [remoteDoc('repo-a/docs/a.md', 'a'), remoteDoc('repo-b/docs/b.md'), remoteDoc('handbook/x.md'), remoteDoc('repo-a/handbook/y.md')],
         remotePrefix: 'repo-a/'
       })
     ).toEqual(['unchanged docs/a.md: same content in the store'])
   })
 
   it('keeps removed docs when on-removed is report', () => {
-    expect(plan({ remote: [remote('docs/gone.md')], onRemoved: 'report' })).toEqual([
+    expect(plan({ remote: [remoteDoc('docs/gone.md')], onRemoved: 'report' })).toEqual([
       'keep docs/gone.md: no longer in the repository; kept because on-removed is report'
     ])
   })
 
   it('leaves the store copy of a skipped file alone', () => {
-    expect(plan({ skipped: [{ path: 'docs/link.md', reason: 'is a symbolic link' }], remote: [remote('docs/link.md')] })).toEqual([
+    expect(plan({ skipped: [{ path: 'docs/link.md', reason: 'is a symbolic link' }], remote: [remoteDoc('docs/link.md')] })).toEqual([
       'skip docs/link.md: is a symbolic link'
     ])
   })
@@ -73,9 +66,9 @@ describe('planSync, diff', () => {
     expect(
       plan({
         changes: diff([{ path: 'docs/new-name.md', status: 'renamed', previousPath: 'docs/old-name.md' }]),
-        docs: [doc('docs/new-name.md', 'x')],
+        docs: [localDoc('docs/new-name.md', 'x')],
         missing: ['docs/old-name.md'],
-        remote: [remote('docs/old-name.md', 'x')]
+        remote: [remoteDoc('docs/old-name.md', 'x')]
       })
     ).toEqual(['upload docs/new-name.md: new in the store (renamed from docs/old-name.md)', 'delete docs/old-name.md: renamed to docs/new-name.md'])
   })
@@ -88,9 +81,9 @@ describe('planSync, diff', () => {
           { path: 'docs/b.md', status: 'removed' },
           { path: 'docs/never.md', status: 'removed' }
         ]),
-        docs: [doc('docs/a.md', 'new')],
+        docs: [localDoc('docs/a.md', 'new')],
         missing: ['docs/b.md', 'docs/never.md'],
-        remote: [remote('docs/a.md', 'old'), remote('docs/b.md'), remote('docs/untouched.md')]
+        remote: [remoteDoc('docs/a.md', 'old'), remoteDoc('docs/b.md'), remoteDoc('docs/untouched.md')]
       })
     ).toEqual(['replace docs/a.md: content changed', 'delete docs/b.md: deleted from the repository'])
   })
@@ -102,8 +95,8 @@ describe('planSync, diff', () => {
           { path: 'docs/lost.md', status: 'modified' },
           { path: 'docs/same.md', status: 'modified' }
         ]),
-        docs: [doc('docs/lost.md'), doc('docs/same.md')],
-        remote: [remote('docs/same.md')]
+        docs: [localDoc('docs/lost.md'), localDoc('docs/same.md')],
+        remote: [remoteDoc('docs/same.md')]
       })
     ).toEqual(['upload docs/lost.md: new in the store', 'unchanged docs/same.md: same content in the store'])
   })
@@ -111,7 +104,7 @@ describe('planSync, diff', () => {
 
 describe('digestMatches', () => {
   it('accepts the store digest in any of the algorithms we compute, case-insensitively', () => {
-    const d = doc('docs/a.md', 'a')
+    const d = localDoc('docs/a.md', 'a')
     expect(digestMatches(d, { key: 'docs/a.md', ids: [], digest: 'MD5:A' })).toBe(true)
     expect(digestMatches(d, { key: 'docs/a.md', ids: [], digest: 'sha1:a' })).toBe(true)
     expect(digestMatches(d, { key: 'docs/a.md', ids: [], digest: 'sha256:b' })).toBe(false)

@@ -2,23 +2,20 @@ import { describe, expect, it } from 'vitest'
 import type { SyncReport } from '../../src/plan.js'
 import { cell, planJson, syncSummaryMarkdown } from '../../src/report.js'
 import { clearSecrets, registerSecret } from '../../src/secrets.js'
+import { itemResult, syncReport } from '../helpers/fixtures.js'
 
-const report = (over: Partial<SyncReport> = {}): SyncReport => ({
-  vendor: 'stackspot',
-  vendorName: 'StackSpot AI',
-  store: { id: 'ks', name: 'team-docs', created: false, exists: true },
-  scope: 'diff',
-  scopeReason: 'push 1a2b3c4..5d6e7f8',
-  dryRun: false,
-  items: [
-    { path: 'docs/a.md', key: 'docs/a.md', action: 'upload', outcome: 'uploaded', reason: 'new in the store', detail: 'object 01H' },
-    { path: 'docs/b.md', key: 'docs/b.md', action: 'delete', outcome: 'deleted', reason: 'renamed to docs/c.md' },
-    { path: 'docs/c.md', key: 'docs/c.md', action: 'upload', outcome: 'failed', reason: 'new', detail: 'HTTP 500' }
-  ],
-  errors: [],
-  warnings: [],
-  ...over
-})
+const report = (over: Partial<SyncReport> = {}): SyncReport =>
+  syncReport({
+    vendorName: 'StackSpot AI',
+    store: { id: 'ks', name: 'team-docs', created: false, exists: true },
+    scopeReason: 'push 1a2b3c4..5d6e7f8',
+    items: [
+      itemResult('docs/a.md', 'upload', 'uploaded', 'new in the store', { detail: 'object 01H' }),
+      itemResult('docs/b.md', 'delete', 'deleted', 'renamed to docs/c.md'),
+      itemResult('docs/c.md', 'upload', 'failed', 'new', { detail: 'HTTP 500' })
+    ],
+    ...over
+  })
 
 describe('job summary', () => {
   it('counts outcomes and lists every file with its outcome and reason', () => {
@@ -31,14 +28,14 @@ describe('job summary', () => {
   })
 
   it('says plainly that a dry run wrote nothing', () => {
-    const md = syncSummaryMarkdown(report({ dryRun: true, items: [{ path: 'docs/a.md', key: 'docs/a.md', action: 'upload', outcome: 'planned', reason: 'new in the store' }] }))
+    const md = syncSummaryMarkdown(report({ dryRun: true, items: [itemResult('docs/a.md', 'upload', 'planned', 'new in the store')] }))
     expect(md).toContain('**Dry run:** nothing was written to the store')
     expect(md).toContain('📝 planned')
   })
 
   it('keeps hostile file names from breaking the table or injecting HTML', () => {
     const path = 'docs/<img src=x onerror=alert(1)>|x`\nnext.md'
-    const md = syncSummaryMarkdown(report({ items: [{ path, key: path, action: 'upload', outcome: 'uploaded', reason: 'new' }] }))
+    const md = syncSummaryMarkdown(report({ items: [itemResult(path, 'upload', 'uploaded', 'new')] }))
     const row = md.split('\n').find((l) => l.includes('onerror'))!
     expect(row).not.toContain('<img')
     expect(row).toContain('&lt;img')
