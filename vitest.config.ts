@@ -1,9 +1,15 @@
 import { defineConfig } from 'vitest/config'
 
+/**
+ * One project per test level, so a level runs on its own (`vitest run --project unit`):
+ * unit needs neither the bundle nor the emulator; emulator talks HTTP to the emulator in-process;
+ * e2e runs the bundled dist/index.js as the runner does.
+ */
+const LEVELS = ['unit', 'emulator', 'e2e'] as const
+
 export default defineConfig({
   test: {
     environment: 'node',
-    include: ['__tests__/**/*.test.ts'],
     restoreMocks: true,
     unstubEnvs: true,
     testTimeout: 60_000,
@@ -12,6 +18,7 @@ export default defineConfig({
     maxWorkers: 2,
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest-report.json' },
-    server: { deps: { inline: [/@actions\//] } }
+    server: { deps: { inline: [/@actions\//] } },
+    projects: LEVELS.map((level) => ({ extends: true, test: { name: level, include: [`__tests__/${level}/**/*.test.ts`] } }))
   }
 })

@@ -5,11 +5,12 @@ import { toRunContext, type RunContext } from './context.js'
 import { errorMessage } from './errors.js'
 import { actionsInputReader, readSettings } from './inputs.js'
 import { actionsLog } from './log.js'
-import { countOutcomes } from './plan.js'
-import { coreGroup, runSync } from './pipeline.js'
-import { annotate, setSyncOutputs, syncSummaryMarkdown, writeSummary } from './report.js'
-import { redact } from './secrets.js'
+import { publish, publishFailure, type AgentOutcome } from './publish.js'
+import { coreGroup, runSync, type RunSyncResult } from './run-sync.js'
+import type { Settings } from './schema.js'
 import { stackSpotTokensFor } from './vendors/stackspot/auth.js'
+
+type Octokit = ReturnType<typeof github.getOctokit>
 
 /** The action's entry: the only place that turns a failure into `core.setFailed`. */
 export async function run(): Promise<void> {
@@ -24,47 +25,11 @@ export async function run(): Promise<void> {
     }
     const settings = readSettings(actionsInputReader, context.eventName)
     const octokit = settings.githubToken ? github.getOctokit(settings.githubToken) : undefined
-
     const sync = await runSync(settings, context, { log: actionsLog, octokit, group: coreGroup })
-    const counts = setSyncOutputs(sync.report)
-    annotate(sync.report)
-    for (const warning of sync.report.warnings) core.warning(redact(warning))
-    let summary = syncSummaryMarkdown(sync.report)
-    const failures: string[] = [...sync.report.errors]
-    if (counts.failed > 0) failures.push(`${counts.failed} of ${sync.report.items.length} docs failed (see the job summary).`)
-
-    if (settings.agentId) {
-      try {
-        const agent = await core.group('Asking the StackSpot agent', () =>
-          runAgentStep({
-            settings,
-            run: context,
-            report: sync.report,
-            changedDocPaths: sync.changedDocPaths,
-            log: actionsLog,
-            tokens: stackSpotTokensFor({ clientId: settings.clientId, clientSecret: settings.clientSecret, authUrl: settings.authUrl }, actionsLog),
-            octokit
-          })
-        )
-        if (agent) {
-          core.setOutput('answer', redact(agent.answer))
-          core.setOutput('conversation-id', agent.conversationId ?? '')
-          core.setOutput('comment-url', agent.commentUrl ?? '')
-          summary += `\n${agent.summaryMarkdown}`
-        }
-      } catch (error) {
-        failures.push(`The agent step failed: ${errorMessage(error)}`)
-        summary += `\n## StackSpot agent\n\n> ❌ ${redact(errorMessage(error))}\n`
-      }
-    }
-    await writeSummary(summary)
-    logTotals(context, counts, sync.report.dryRun)
-    if (failures.length > 0) core.setFailed(failures.join('\n'))
+    const agent = settings.agentId ? await askAgent(settings, context, sync, octokit) : undefined
+    await publish(context, sync.report, agent)
   } catch (error) {
-    const message = errorMessage(error)
-    core.setFailed(message)
-    // The summary is where users look first; a run that stopped early says why there too.
-    await writeSummary(`## Knowledge Sync failed\n\n\`\`\`\n${message.replace(/`/g, "'")}\n\`\`\`\n`).catch(() => undefined)
+    await publishFailure(error)
   }
 }
 
@@ -79,9 +44,22 @@ function isForkWithoutSecrets(context: RunContext): boolean {
   return credentials.every((value) => value === '')
 }
 
-function logTotals(context: RunContext, c: ReturnType<typeof countOutcomes>, dryRun: boolean): void {
-  const verb = dryRun ? 'Dry run planned' : 'Done'
-  core.info(
-    `${verb} (${context.eventName}): ${dryRun ? `${c.planned} writes planned, ` : ''}${c.uploaded} uploaded, ${c.deleted} deleted, ${c.unchanged} unchanged, ${c.skipped} skipped, ${c.failed} failed.`
-  )
+/** A failed agent step is reported alongside the sync's results, never instead of them. */
+async function askAgent(settings: Settings, context: RunContext, sync: RunSyncResult, octokit: Octokit | undefined): Promise<AgentOutcome> {
+  try {
+    const result = await core.group('Asking the StackSpot agent', () =>
+      runAgentStep({
+        settings,
+        run: context,
+        report: sync.report,
+        changedDocPaths: sync.changedDocPaths,
+        log: actionsLog,
+        tokens: stackSpotTokensFor({ clientId: settings.clientId, clientSecret: settings.clientSecret, authUrl: settings.authUrl }, actionsLog),
+        octokit
+      })
+    )
+    return { result }
+  } catch (error) {
+    return { failure: errorMessage(error) }
+  }
 }

@@ -1,5 +1,5 @@
-import * as core from '@actions/core'
-import { countOutcomes, type Counts, type ItemResult, type SyncReport } from './plan.js'
+/** The sync report as text: the job summary's Markdown and the `plan` output's JSON. Pure; src/publish.ts hands it to the runner. */
+import { countOutcomes, type ItemResult, type SyncReport } from './plan.js'
 import { redact } from './secrets.js'
 
 /** The `plan` output: every planned or performed operation with its reason. */
@@ -15,18 +15,6 @@ export function planJson(report: SyncReport): string {
       ...(i.detail ? { detail: i.detail } : {})
     }))
   )
-}
-
-export function setSyncOutputs(report: SyncReport): Counts {
-  const counts = countOutcomes(report.items)
-  core.setOutput('uploaded', counts.uploaded)
-  core.setOutput('deleted', counts.deleted)
-  core.setOutput('unchanged', counts.unchanged)
-  core.setOutput('failed', counts.failed)
-  core.setOutput('skipped', counts.skipped)
-  core.setOutput('dry-run', report.dryRun)
-  core.setOutput('plan', redact(planJson(report)))
-  return counts
 }
 
 const OUTCOME_LABEL: Record<ItemResult['outcome'], string> = {
@@ -93,17 +81,4 @@ export function syncSummaryMarkdown(report: SyncReport): string {
     if (report.items.length > MAX_ROWS) lines.push('', `…and ${report.items.length - MAX_ROWS} more rows (see the \`plan\` output).`)
   }
   return lines.join('\n') + '\n'
-}
-
-/** Annotations on files that were skipped (warnings) or failed (errors), so they show on the run page. */
-export function annotate(report: SyncReport): void {
-  for (const i of report.items) {
-    if (i.outcome === 'skipped') core.warning(redact(`Skipped ${i.path}: ${i.detail ?? i.reason}`), { file: i.path, title: 'Knowledge Sync: skipped' })
-    if (i.outcome === 'failed') core.error(redact(`${i.path}: ${i.detail ?? i.reason}`), { file: i.path, title: 'Knowledge Sync: failed' })
-  }
-}
-
-export async function writeSummary(markdown: string): Promise<void> {
-  if (!process.env.GITHUB_STEP_SUMMARY) return
-  await core.summary.addRaw(redact(markdown), true).write()
 }

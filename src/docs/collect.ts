@@ -4,6 +4,7 @@ import { lstat, open, realpath } from 'node:fs/promises'
 import { isAbsolute, join, relative, sep } from 'node:path'
 import * as glob from '@actions/glob'
 import { minimatch } from 'minimatch'
+import { forEachLimit } from '../concurrency.js'
 import type { Digests, LocalDoc, SkippedFile } from './types.js'
 
 /**
@@ -148,16 +149,4 @@ export function formatBytes(n: number): string {
 
 function escapeGlob(path: string): string {
   return path.replace(/[*?[\]{}()!]/g, (c) => `[${c}]`)
-}
-
-/** Runs `fn` over `items` with at most `limit` at once. */
-export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++]!
-      await fn(item)
-    }
-  })
-  await Promise.all(workers)
 }

@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { readFile } from 'node:fs/promises'
-import { forEachLimit } from '../../docs/collect.js'
+import { forEachLimit } from '../../concurrency.js'
 import { readDoc } from '../../docs/read.js'
 import type { LocalDoc } from '../../docs/types.js'
 import { ActionError, VendorHttpError, errorMessage } from '../../errors.js'

@@ -1,0 +1,362 @@
+/**
+ * Change detection against real git repositories (a bare origin, full and shallow clones as
+ * actions/checkout makes them), GitHub's own webhook payloads, and the GitHub emulator standing
+ * in for the compare and pull request files APIs.
+ */
+import { getOctokit } from '@actions/github'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
+import { createGithubEmulator } from '../../emulator/vendors/github.ts'
+import { detectChanges, parseNameStatus } from '../../src/changes/detect.ts'
+import type { ChangeSet, FileChange } from '../../src/changes/types.ts'
+import { toRunContext } from '../../src/context.ts'
+import { ActionError } from '../../src/errors.ts'
+import { memoryLog } from '../../src/log.ts'
+import { git, makeRepo, type TestRepo } from '../helpers/git-repo.ts'
+import { examplePayload, pullRequestPayload, pullRequestReviewPayload, pushPayload, workflowDispatchPayload } from '../helpers/payloads.ts'
+
+const OWNER = 'octo'
+const NAME = 'docs'
+const TOKEN = 'ghs_changes_test_token'
+
+let emu: RunningEmulator
+let repo: TestRepo | undefined
+
+beforeAll(async () => {
+  emu = await startEmulator({ vendors: [createGithubEmulator()] })
+})
+afterAll(() => emu.close())
+beforeEach(() => {
+  emu.reset()
+  emu.vendors.get('github')!.seed!({ repo: `${OWNER}/${NAME}`, tokens: { [TOKEN]: { login: 'github-actions[bot]', type: 'Bot', id: 41898282 } } })
+})
+afterEach(async () => {
+  await repo?.cleanup()
+  repo = undefined
+})
+
+const octokit = () => getOctokit(TOKEN, { baseUrl: `${emu.url}/github` })
+
+type Mode = 'auto' | 'changed' | 'full'
+
+async function detect(eventName: string, payload: Record<string, any>, workspace: string, opts: { mode?: Mode; withToken?: boolean } = {}): Promise<ChangeSet> {
+  const sha = payload.after ?? payload.pull_request?.head?.sha ?? '0'.repeat(40)
+  const run = toRunContext({ eventName, sha, payload, serverUrl: 'https://github.com', apiUrl: `${emu.url}/github`, repo: { owner: OWNER, repo: NAME } }, workspace)
+  return detectChanges({ run, mode: opts.mode ?? 'auto', octokit: opts.withToken === false ? undefined : octokit(), log: memoryLog() })
+}
+
+const byPath = (changes: readonly FileChange[]) => [...changes].sort((a, b) => a.path.localeCompare(b.path))
+const apiCalls = (fragment: string) => emu.requests.filter((r) => r.path.includes(fragment))
+
+function seedCompare(base: string, head: string, files: Array<{ filename: string; status: string; previous_filename?: string }>, status = 'ahead') {
+  emu.vendors.get('github')!.seed!({ repo: `${OWNER}/${NAME}`, compares: [{ base, head, status, files }] })
+}
+
+/** Initial docs, then one push of three commits that adds, modifies, renames and deletes. */
+async function multiCommitPush() {
+  repo = await makeRepo({
+    'docs/keep.md': '# Keep\n',
+    'docs/edit.md': '# Edit\n\nfirst\n',
+    'docs/old name.md': '# Moving doc\n\nA body long enough for git to see the rename as one.\n',
+    'docs/drop.md': '# Drop\n',
+    'README.md': 'readme\n'
+  })
+  await repo.push()
+  await repo.write({ 'docs/edit.md': '# Edit\n\nsecond\n' })
+  await repo.commit('edit')
+  await repo.rename('docs/old name.md', 'docs/guide/new name.md')
+  await repo.write({ 'docs/added.md': '# Added\n' })
+  await repo.commit('rename and add')
+  await repo.remove('docs/drop.md')
+  await repo.write({ 'docs/transient.md': 'created then removed in the same push\n' })
+  await repo.commit('delete')
+  await repo.remove('docs/transient.md')
+  await repo.commit('cleanup')
+  return repo.push()
+}
+
+const EXPECTED_PUSH: FileChange[] = [
+  { path: 'docs/added.md', status: 'added' },
+  { path: 'docs/drop.md', status: 'removed' },
+  { path: 'docs/edit.md', status: 'modified' },
+  { path: 'docs/guide/new name.md', status: 'renamed', previousPath: 'docs/old name.md' }
+]
+
+describe('push', () => {
+  it('diffs every commit of the push with local git when the clone has both commits', async () => {
+    const { before, after } = await multiCommitPush()
+    const result = await detect('push', pushPayload({ owner: OWNER, name: NAME, before, after }), repo!.work, { withToken: false })
+    expect(result).toMatchObject({ kind: 'diff', source: `push ${before.slice(0, 7)}..${after.slice(0, 7)} (git)` })
+    expect(byPath((result as any).changes)).toEqual(EXPECTED_PUSH)
+  })
+
+  it('diffs locally in a shallow checkout deep enough to hold the before commit', async () => {
+    const { before, after } = await multiCommitPush()
+    const ws = await repo!.checkout(after, 5)
+    const result = await detect('push', pushPayload({ owner: OWNER, name: NAME, before, after }), ws)
+    expect(result.kind === 'diff' && result.source).toMatch(/\(git\)$/)
+    expect(byPath((result as any).changes)).toEqual(EXPECTED_PUSH)
+    expect(apiCalls('/compare/')).toHaveLength(0)
+  })
+
+  it('asks the compare API when a fetch-depth 1 checkout cannot diff, and maps its statuses', async () => {
+    const { before, after } = await multiCommitPush()
+    const ws = await repo!.checkout(after, 1)
+    // The shallow clone really lacks the base: the test would be meaningless otherwise.
+    await expect(git(ws, 'cat-file', '-e', `${before}^{commit}`)).rejects.toThrow()
+    seedCompare(before, after, [
+      { filename: 'docs/edit.md', status: 'modified' },
+      { filename: 'docs/guide/new name.md', status: 'renamed', previous_filename: 'docs/old name.md' },
+      { filename: 'docs/added.md', status: 'added' },
+      { filename: 'docs/drop.md', status: 'removed' },
+      { filename: 'docs/copy.md', status: 'copied' },
+      { filename: 'docs/mode.md', status: 'changed' }
+    ])
+    const result = await detect('push', pushPayload({ owner: OWNER, name: NAME, before, after }), ws)
+    expect(result).toMatchObject({ kind: 'diff', source: `push ${before.slice(0, 7)}..${after.slice(0, 7)} (compare API)` })
+    expect(byPath((result as any).changes)).toEqual(
+      byPath([...EXPECTED_PUSH, { path: 'docs/copy.md', status: 'added' }, { path: 'docs/mode.md', status: 'modified' }])
+    )
+    expect(apiCalls(`/compare/${before}...${after}`)).toHaveLength(1)
+  })
+
+  it('falls back to full when the compare API lists 300 files (its cap), but not at 299', async () => {
+    const { before, after } = await multiCommitPush()
+    const ws = await repo!.checkout(after, 1)
+    const files = (n: number) => Array.from({ length: n }, (_, i) => ({ filename: `docs/f${i}.md`, status: 'modified' }))
+    seedCompare(before, after, files(301))
+    const capped = await detect('push', pushPayload({ owner: OWNER, name: NAME, before, after }), ws)
+    expect(capped.kind).toBe('full')
+    expect(capped.kind === 'full' && capped.reason).toMatch(/300 or more files/)
+    await expect(detect('push', pushPayload({ owner: OWNER, name: NAME, before, after }), ws, { mode: 'changed' })).rejects.toThrow(/300 or more files/)
+    seedCompare(before, after, files(299))
+    const under = await detect('push', pushPayload({ owner: OWNER, name: NAME, before, after }), ws)
+    expect(under.kind === 'diff' && under.changes.length).toBe(299)
+  })
+
+  it('falls back to full when neither git nor GitHub knows the base commit (404)', async () => {
+    const { before, after } = await multiCommitPush()
+    const ws = await repo!.checkout(after, 1)
+    const result = await detect('push', pushPayload({ owner: OWNER, name: NAME, before, after }), ws)
+    expect(result.kind === 'full' && result.reason).toMatch(/GitHub does not know/)
+    expect(apiCalls('/compare/')).toHaveLength(1)
+  })
+
+  it('falls back to full when the compare says the base is not an ancestor', async () => {
+    const { before, after } = await multiCommitPush()
+    const ws = await repo!.checkout(after, 1)
+    seedCompare(before, after, [{ filename: 'docs/edit.md', status: 'modified' }], 'diverged')
+    const result = await detect('push', pushPayload({ owner: OWNER, name: NAME, before, after }), ws)
+    expect(result.kind === 'full' && result.reason).toMatch(/not an ancestor.*diverged/)
+  })
+
+  it('distrusts a compare answer without a file list, and takes `identical` as no changes', async () => {
+    const { before, after } = await multiCommitPush()
+    const ws = await repo!.checkout(after, 1)
+    const answering = (data: Record<string, unknown>) =>
+      ({ rest: { repos: { compareCommitsWithBasehead: async () => ({ status: 200, data }) } } }) as unknown as ReturnType<typeof getOctokit>
+    const run = toRunContext({ eventName: 'push', sha: after, payload: pushPayload({ owner: OWNER, name: NAME, before, after }), serverUrl: '', apiUrl: '', repo: { owner: OWNER, repo: NAME } }, ws)
+    const noFiles = await detectChanges({ run, mode: 'auto', octokit: answering({ status: 'ahead' }), log: memoryLog() })
+    expect(noFiles.kind === 'full' && noFiles.reason).toMatch(/listed no files/)
+    const identical = await detectChanges({ run, mode: 'auto', octokit: answering({ status: 'identical', files: [] }), log: memoryLog() })
+    expect(identical).toMatchObject({ kind: 'diff', changes: [] })
+  })
+
+  it('without a github-token, a shallow checkout falls back to full and says why', async () => {
+    const { before, after } = await multiCommitPush()
+    const ws = await repo!.checkout(after, 1)
+    const result = await detect('push', pushPayload({ owner: OWNER, name: NAME, before, after }), ws, { withToken: false })
+    expect(result.kind === 'full' && result.reason).toMatch(/not in the checked-out clone.*github-token/)
+    await expect(detect('push', pushPayload({ owner: OWNER, name: NAME, before, after }), ws, { withToken: false, mode: 'changed' })).rejects.toThrow(ActionError)
+  })
+
+  it('a new branch (before all zeros) is a full reconcile in auto and an error in changed', async () => {
+    repo = await makeRepo({ 'docs/a.md': '# A\n' })
+    const first = await repo.push()
+    expect(first.before).toMatch(/^0{40}$/)
+    const payload = pushPayload({ owner: OWNER, name: NAME, ...first })
+    const result = await detect('push', payload, repo.work)
+    expect(result).toEqual({ kind: 'full', reason: expect.stringMatching(/created refs\/heads\/main/) })
+    const error = await detect('push', payload, repo.work, { mode: 'changed' }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ActionError)
+    expect((error as Error).message).toMatch(/mode is `changed`.*new branch.*mode `auto`/s)
+  })
+
+  it('a force push is a full reconcile in auto and an error in changed, even with the old head gone', async () => {
+    repo = await makeRepo({ 'docs/a.md': '# A\n', 'docs/b.md': '# B\n' })
+    await repo.push()
+    await repo.write({ 'docs/b.md': '# B v2\n', 'docs/c.md': '# C (only in the rewritten-away commit)\n' })
+    await repo.commit('to be rewritten')
+    const rewritten = await repo.push()
+    await git(repo.work, 'reset', '-q', '--hard', 'HEAD~1')
+    await repo.write({ 'docs/d.md': '# D\n' })
+    await repo.commit('new history')
+    const forced = await repo.push({ force: true })
+    expect(forced.before).toBe(rewritten.after)
+    const ws = await repo.checkout(forced.after, 1)
+    const payload = pushPayload({ owner: OWNER, name: NAME, ...forced, forced: true })
+    const result = await detect('push', payload, ws)
+    expect(result.kind === 'full' && result.reason).toMatch(/force push/)
+    await expect(detect('push', payload, ws, { mode: 'changed' })).rejects.toThrow(/force push/)
+    // Not even the full clone's tree diff is used: the decision rests on the event, not on luck.
+    expect((await detect('push', payload, repo.work)).kind).toBe('full')
+  })
+
+  it('keeps unicode and space-containing names intact (git -z and the compare API)', async () => {
+    repo = await makeRepo({ 'docs/plain.md': '# Plain\n', 'docs/ancien nom.md': '# Ancien\n\nUn texte assez long pour que git voie le renommage.\n' })
+    const { after: base } = await repo.push()
+    await repo.write({ 'docs/café menu.md': '# Café\n', 'docs/日本語/ガイド.md': '# ガイド\n', 'docs/tab\there.md': 'tab\n', 'docs/"quoted".md': 'q\n' })
+    await repo.rename('docs/ancien nom.md', 'docs/nouveau nom é.md')
+    await repo.commit('unicode')
+    const { before, after } = await repo.push()
+    expect(before).toBe(base)
+    const expected: FileChange[] = byPath([
+      { path: 'docs/café menu.md', status: 'added' },
+      { path: 'docs/日本語/ガイド.md', status: 'added' },
+      { path: 'docs/tab\there.md', status: 'added' },
+      { path: 'docs/"quoted".md', status: 'added' },
+      { path: 'docs/nouveau nom é.md', status: 'renamed', previousPath: 'docs/ancien nom.md' }
+    ])
+    const local = await detect('push', pushPayload({ owner: OWNER, name: NAME, before, after }), repo.work)
+    expect(local.kind === 'diff' && byPath(local.changes)).toEqual(expected)
+
+    const ws = await repo.checkout(after, 1)
+    seedCompare(
+      before,
+      after,
+      expected.map((c) => ({ filename: c.path, status: c.status, ...(c.previousPath ? { previous_filename: c.previousPath } : {}) }))
+    )
+    const viaApi = await detect('push', pushPayload({ owner: OWNER, name: NAME, before, after }), ws)
+    expect(viaApi.kind === 'diff' && viaApi.source).toMatch(/compare API/)
+    expect(viaApi.kind === 'diff' && byPath(viaApi.changes)).toEqual(expected)
+  })
+
+  it('mode full reconciles even when an exact diff is available', async () => {
+    const { before, after } = await multiCommitPush()
+    const result = await detect('push', pushPayload({ owner: OWNER, name: NAME, before, after }), repo!.work, { mode: 'full' })
+    expect(result).toEqual({ kind: 'full', reason: 'mode is `full`' })
+  })
+
+  it('mode changed returns the diff when it can be trusted', async () => {
+    const { before, after } = await multiCommitPush()
+    const result = await detect('push', pushPayload({ owner: OWNER, name: NAME, before, after }), repo!.work, { mode: 'changed' })
+    expect(result.kind === 'diff' && byPath(result.changes)).toEqual(EXPECTED_PUSH)
+  })
+})
+
+describe('pull requests', () => {
+  const HEAD = 'a'.repeat(40)
+  const BASE = 'b'.repeat(40)
+  const files = (n: number) => Array.from({ length: n }, (_, i) => ({ filename: `docs/p${i}.md`, status: 'modified' }))
+  const seedPull = (number: number, prFiles: Array<{ filename: string; status: string; previous_filename?: string }>) =>
+    emu.vendors.get('github')!.seed!({ repo: `${OWNER}/${NAME}`, pulls: [{ number, head: { sha: HEAD }, base: { sha: BASE }, files: prFiles }] })
+  const prPayload = (number: number, changedFiles?: number) => {
+    const p = pullRequestPayload({ owner: OWNER, name: NAME, number, headSha: HEAD, baseSha: BASE, changedFiles })
+    if (changedFiles === undefined) delete p.pull_request.changed_files
+    return p
+  }
+
+  beforeEach(async () => {
+    repo = await makeRepo({ 'docs/a.md': '# A\n' })
+  })
+
+  it('lists the PR files through the API and maps GitHub statuses', async () => {
+    seedPull(12, [
+      { filename: 'docs/new.md', status: 'added' },
+      { filename: 'docs/edited.md', status: 'modified' },
+      { filename: 'docs/chmod.md', status: 'changed' },
+      { filename: 'docs/moved here.md', status: 'renamed', previous_filename: 'docs/moved.md' },
+      { filename: 'docs/gone.md', status: 'removed' },
+      { filename: 'docs/copy.md', status: 'copied' }
+    ])
+    const result = await detect('pull_request', prPayload(12, 6), repo!.work)
+    expect(result).toMatchObject({ kind: 'diff', source: 'pull request #12 (6 files)' })
+    expect(byPath((result as any).changes)).toEqual(
+      byPath([
+        { path: 'docs/new.md', status: 'added' },
+        { path: 'docs/edited.md', status: 'modified' },
+        { path: 'docs/chmod.md', status: 'modified' },
+        { path: 'docs/moved here.md', status: 'renamed', previousPath: 'docs/moved.md' },
+        { path: 'docs/gone.md', status: 'removed' },
+        { path: 'docs/copy.md', status: 'added' }
+      ])
+    )
+  })
+
+  it('pages through 3,000 files (100 a page) and keeps them when the PR has exactly 3,000', async () => {
+    seedPull(13, files(3000))
+    const result = await detect('pull_request', prPayload(13), repo!.work)
+    expect(result.kind === 'diff' && result.changes.length).toBe(3000)
+    expect(apiCalls('/pulls/13/files')).toHaveLength(30)
+    expect(apiCalls('/pulls/13/files').every((r) => r.path.includes('per_page=100'))).toBe(true)
+    // At exactly the cap, the PR's own count decides whether the list is whole.
+    expect(apiCalls('/pulls/13').filter((r) => !r.path.includes('/files'))).toHaveLength(1)
+  })
+
+  it('falls back to full beyond 3,000 files, and skips the listing when the payload already says so', async () => {
+    seedPull(14, files(3001))
+    const listed = await detect('pull_request', prPayload(14), repo!.work)
+    expect(listed.kind === 'full' && listed.reason).toMatch(/#14 changes 3001 files; GitHub lists at most 3000/)
+    emu.requests.length = 0
+    const declared = await detect('pull_request', prPayload(14, 3001), repo!.work)
+    expect(declared.kind).toBe('full')
+    expect(apiCalls('/pulls/14')).toHaveLength(0)
+    await expect(detect('pull_request', prPayload(14, 3001), repo!.work, { mode: 'changed' })).rejects.toThrow(/at most 3000/)
+  })
+
+  it('works for pull_request_target, pull_request_review and pull_request_review_comment', async () => {
+    seedPull(15, [{ filename: 'docs/x.md', status: 'modified' }])
+    const review = pullRequestReviewPayload({ owner: OWNER, name: NAME, number: 15, headSha: HEAD, baseSha: BASE, reviewBody: '/ask' })
+    for (const event of ['pull_request_target', 'pull_request_review', 'pull_request_review_comment']) {
+      const payload = event === 'pull_request_target' ? prPayload(15, 1) : review
+      const result = await detect(event, payload, repo!.work)
+      expect(result, event).toEqual({ kind: 'diff', changes: [{ path: 'docs/x.md', status: 'modified' }], source: 'pull request #15 (1 file)' })
+    }
+  })
+
+  it('falls back to full when the API refuses, naming the permission; changed mode fails', async () => {
+    emu.vendors.get('github')!.seed!({ tokens: { [TOKEN]: { login: 'github-actions[bot]', type: 'Bot', permissions: { pull_requests: 'none' } } } })
+    seedPull(16, files(2))
+    const result = await detect('pull_request', prPayload(16, 2), repo!.work)
+    expect(result.kind === 'full' && result.reason).toMatch(/HTTP 403.*pull-requests: read/)
+    const noToken = await detect('pull_request', prPayload(16, 2), repo!.work, { withToken: false })
+    expect(noToken.kind === 'full' && noToken.reason).toMatch(/github-token is empty/)
+    await expect(detect('pull_request', prPayload(16, 2), repo!.work, { mode: 'changed' })).rejects.toThrow(ActionError)
+  })
+})
+
+describe('other events', () => {
+  beforeEach(async () => {
+    repo = await makeRepo({ 'docs/a.md': '# A\n' })
+  })
+
+  it('workflow_dispatch and schedule reconcile everything, naming the event', async () => {
+    const dispatch = await detect('workflow_dispatch', workflowDispatchPayload({ owner: OWNER, name: NAME }), repo!.work)
+    expect(dispatch).toEqual({ kind: 'full', reason: 'workflow_dispatch events carry no list of changed files' })
+    const schedule = await detect('schedule', { schedule: '0 3 * * *' }, repo!.work)
+    expect(schedule.kind === 'full' && schedule.reason).toMatch(/^schedule /)
+    const release = await detect('release', examplePayload('release', 'published'), repo!.work)
+    expect(release.kind === 'full' && release.reason).toMatch(/^release /)
+    expect(emu.requests).toHaveLength(0)
+  })
+
+  it('mode changed fails on events without a diff, suggesting auto or full', async () => {
+    const error = await detect('workflow_dispatch', workflowDispatchPayload({ owner: OWNER, name: NAME }), repo!.work, { mode: 'changed' }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ActionError)
+    expect((error as ActionError).hint).toMatch(/mode `auto`.*mode `full`/)
+  })
+})
+
+describe('parseNameStatus', () => {
+  it('reads -z output with renames, copies, type changes and empty trailing fields', () => {
+    const raw = ['M', 'a b.md', 'R087', 'old.md', 'new.md', 'C100', 'src.md', 'copy.md', 'T', 'link.md', 'D', 'gone.md', 'A', 'é.md', ''].join('\0')
+    expect(parseNameStatus(raw)).toEqual([
+      { path: 'a b.md', status: 'modified' },
+      { path: 'new.md', status: 'renamed', previousPath: 'old.md' },
+      { path: 'copy.md', status: 'added' },
+      { path: 'link.md', status: 'modified' },
+      { path: 'gone.md', status: 'removed' },
+      { path: 'é.md', status: 'added' }
+    ])
+  })
+})

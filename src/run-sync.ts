@@ -1,0 +1,132 @@
+import * as core from '@actions/core'
+import type { getOctokit } from '@actions/github'
+import { detectChanges } from './changes/detect.js'
+import type { ChangeSet } from './changes/types.js'
+import type { RunContext } from './context.js'
+import { collectAll, collectPaths, pathMatcher, type Collected } from './docs/collect.js'
+import type { LocalDoc } from './docs/types.js'
+import type { Log } from './log.js'
+import type { SyncReport } from './plan.js'
+import { planSync, unchangedTest } from './planner.js'
+import type { Settings } from './schema.js'
+import { executePlan } from './execute-plan.js'
+import { vendorFactory } from './vendors/registry.js'
+import type { VendorAdapter, VendorFactory } from './vendors/types.js'
+
+export interface RunSyncDeps {
+  log: Log
+  octokit: ReturnType<typeof getOctokit> | undefined
+  /** Runs `fn` inside a collapsible log group (core.group in production). */
+  group: <T>(name: string, fn: () => Promise<T>) => Promise<T>
+  /** Builds the store's adapter; the registry's factory for `settings.vendor` unless a test brings its own store. */
+  vendor?: VendorFactory
+}
+
+export interface RunSyncResult {
+  report: SyncReport
+  changes: ChangeSet
+  /** Repo-relative paths of docs the event changed (for the agent prompt). */
+  changedDocPaths: string[]
+  adapter: VendorAdapter
+}
+
+/**
+ * The sync, start to end: find what changed, read the docs, ask the store what it holds, plan,
+ * and (unless dry-run) carry the plan out. Returns the report; throws only for run-level failures
+ * (bad credential, unreachable store), never for one file.
+ */
+export async function runSync(settings: Settings, run: RunContext, deps: RunSyncDeps): Promise<RunSyncResult> {
+  const { log } = deps
+  const factory = deps.vendor ?? vendorFactory(settings.vendor)
+  const adapter = factory(settings, { log, repository: run.repository, sha: run.sha })
+  const matches = pathMatcher(settings.paths)
+
+  const changes = await deps.group('Finding changed docs', async () => {
+    const c = await detectChanges({ run, mode: settings.mode, octokit: deps.octokit, log })
+    if (c.kind === 'full') log.notice(`Full reconcile: ${c.reason}`)
+    else log.info(`${c.changes.length} changed files, from ${c.source}`)
+    return c
+  })
+
+  const collectOptions = { workspace: run.workspace, patterns: settings.paths, remotePrefix: settings.remotePrefix, maxBytes: adapter.maxFileBytes }
+  let changedDocPaths: string[] = []
+  const collected: Collected & { missing: string[] } = await deps.group('Reading docs', async () => {
+    if (changes.kind === 'full') {
+      const all = await collectAll(collectOptions)
+      log.info(`${all.docs.length} docs match ${settings.paths.join(', ')}${all.skipped.length ? `; ${all.skipped.length} skipped` : ''}`)
+      return { ...all, missing: [] }
+    }
+    const candidates = new Set<string>()
+    for (const c of changes.changes) {
+      if (matches(c.path)) candidates.add(c.path)
+      if (c.previousPath && matches(c.previousPath)) candidates.add(c.previousPath)
+    }
+    changedDocPaths = [...candidates].sort()
+    const some = await collectPaths(collectOptions, changedDocPaths)
+    log.info(`${changes.changes.length} files changed; ${candidates.size} paths among them (old and new names of renames) match ${settings.paths.join(', ')}`)
+    return some
+  })
+  if (changes.kind === 'full') changedDocPaths = collected.docs.map((d) => d.path)
+
+  // Files the vendor cannot take are skipped before any request.
+  const docs: LocalDoc[] = []
+  const skipped = [...collected.skipped]
+  for (const doc of collected.docs) {
+    const why = adapter.rejects?.(doc)
+    if (why) skipped.push({ path: doc.path, reason: why })
+    else docs.push(doc)
+  }
+
+  const store = await deps.group(`Connecting to ${adapter.displayName}`, async () => {
+    await adapter.authenticate()
+    const s = await adapter.ensureStore({ create: settings.createIfMissing, dryRun: settings.dryRun })
+    log.info(`Store: ${s.name} (${s.id})${s.created ? ', created by this run' : ''}${s.exists ? '' : ', does not exist yet'}`)
+    return s
+  })
+  const remote = store.exists ? await adapter.listOwned() : []
+  log.info(`The store holds ${remote.length} docs synced by this action.`)
+
+  const plan = planSync({
+    changes,
+    docs,
+    skipped,
+    missing: collected.missing,
+    remote,
+    matches,
+    remotePrefix: settings.remotePrefix,
+    onRemoved: settings.onRemoved,
+    isUnchanged: unchangedTest(adapter)
+  })
+  await deps.group('Plan', async () => {
+    if (plan.length === 0) log.info('Nothing to do: no matching doc changed.')
+    for (const item of plan) log.info(`${item.action.padEnd(9)} ${item.path} — ${item.reason}`)
+  })
+
+  const executed = await deps.group(settings.dryRun ? 'Dry run: nothing is written' : `Syncing to ${adapter.displayName}`, () =>
+    executePlan(plan, adapter, {
+      dryRun: settings.dryRun,
+      concurrency: settings.concurrency,
+      maxDeletions: settings.maxDeletions,
+      uploadStrategy: settings.uploadStrategy,
+      fullScope: changes.kind === 'full',
+      allDocs: docs,
+      remote,
+      log
+    })
+  )
+
+  const report: SyncReport = {
+    vendor: adapter.id,
+    vendorName: adapter.displayName,
+    store,
+    scope: changes.kind,
+    scopeReason: changes.kind === 'full' ? changes.reason : changes.source,
+    dryRun: settings.dryRun,
+    items: executed.items,
+    errors: executed.errors,
+    warnings: executed.warnings
+  }
+  return { report, changes, changedDocPaths, adapter }
+}
+
+export const coreGroup: RunSyncDeps['group'] = (name, fn) => core.group(name, fn)
