@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { backoffBaseMs, backoffDelayMs, decideRetry, retryAfterMs, type AttemptOutcome, type RetryContext, type RetryDecision } from '../src/retry-policy.js'
+import { backoffBaseMs, backoffDelayMs, decideRetry, retryAfterMs, type AttemptOutcome, type RetryContext, type RetryDecision } from '../../src/retry-policy.js'
 
 const NOW = Date.parse('2026-01-01T00:00:00Z')
 /** Jitter at its midpoint: a backoff cap of c waits 0.75 c. */
