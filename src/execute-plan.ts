@@ -3,7 +3,7 @@ import type { LocalDoc } from './docs/types.js'
 import { errorMessage } from './errors.js'
 import type { Log } from './log.js'
 import type { ItemResult, PlanItem } from './plan.js'
-import type { Settings } from './schema.js'
+import type { Settings } from './settings.js'
 import type { RemoteDoc, VendorAdapter } from './vendors/types.js'
 
 export interface ExecuteOptions {
@@ -59,7 +59,7 @@ export async function executePlan(plan: readonly PlanItem[], adapter: VendorAdap
   // Uploads: a batch first where the vendor has one, then one by one for the rest.
   let pending = uploads
   let deletedByBatch = new Set<string>()
-  if (adapter.uploadBatch && opts.uploadStrategy !== 'per-file' && uploads.length > 0) {
+  if (adapter.uploadBatch && uploads.length > 0) {
     const remoteByKey = new Map(opts.remote.map((r) => [r.key, r]))
     const scope = new Set(opts.allDocs.map((d) => d.key))
     const deletionKeys = new Set(deletions.map((d) => d.key))

@@ -7,8 +7,9 @@ import { actionsInputReader, readSettings } from './inputs.js'
 import { actionsLog } from './log.js'
 import { publish, publishFailure, type AgentOutcome } from './publish.js'
 import { coreGroup, runSync, type RunSyncResult } from './run-sync.js'
-import type { Settings } from './schema.js'
-import { stackSpotTokensFor } from './vendors/stackspot/auth.js'
+import type { Settings } from './settings.js'
+import { TokenCache } from './tokens.js'
+import { agentTokens } from './vendors/stackspot/index.js'
 
 type Octokit = ReturnType<typeof github.getOctokit>
 
@@ -25,8 +26,9 @@ export async function run(): Promise<void> {
     }
     const settings = readSettings(actionsInputReader, context.eventName)
     const octokit = settings.githubToken ? github.getOctokit(settings.githubToken) : undefined
-    const sync = await runSync(settings, context, { log: actionsLog, octokit, group: coreGroup })
-    const agent = settings.agentId ? await askAgent(settings, context, sync, octokit) : undefined
+    const tokenCache = new TokenCache()
+    const sync = await runSync(settings, context, { log: actionsLog, octokit, group: coreGroup, tokenCache })
+    const agent = settings.agentId ? await askAgent(settings, context, sync, octokit, tokenCache) : undefined
     await publish(context, sync.report, agent)
   } catch (error) {
     await publishFailure(error)
@@ -45,7 +47,7 @@ function isForkWithoutSecrets(context: RunContext): boolean {
 }
 
 /** A failed agent step is reported alongside the sync's results, never instead of them. */
-async function askAgent(settings: Settings, context: RunContext, sync: RunSyncResult, octokit: Octokit | undefined): Promise<AgentOutcome> {
+async function askAgent(settings: Settings, context: RunContext, sync: RunSyncResult, octokit: Octokit | undefined, tokenCache: TokenCache): Promise<AgentOutcome> {
   try {
     const result = await core.group('Asking the StackSpot agent', () =>
       runAgentStep({
@@ -54,7 +56,7 @@ async function askAgent(settings: Settings, context: RunContext, sync: RunSyncRe
         report: sync.report,
         changedDocPaths: sync.changedDocPaths,
         log: actionsLog,
-        tokens: stackSpotTokensFor({ clientId: settings.clientId, clientSecret: settings.clientSecret, authUrl: settings.authUrl }, actionsLog),
+        tokens: agentTokens(settings, { tokenCache, log: actionsLog }),
         octokit
       })
     )

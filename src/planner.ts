@@ -1,7 +1,7 @@
 import type { ChangeSet } from './changes/types.js'
 import type { LocalDoc, SkippedFile } from './docs/types.js'
 import type { PlanItem } from './plan.js'
-import type { Settings } from './schema.js'
+import type { Settings } from './settings.js'
 import type { RemoteDoc, VendorAdapter } from './vendors/types.js'
 
 export interface PlanInput {

@@ -8,7 +8,8 @@ import type { LocalDoc } from './docs/types.js'
 import type { Log } from './log.js'
 import type { SyncReport } from './plan.js'
 import { planSync, unchangedTest } from './planner.js'
-import type { Settings } from './schema.js'
+import type { Settings } from './settings.js'
+import type { TokenCache } from './tokens.js'
 import { executePlan } from './execute-plan.js'
 import { vendorFactory } from './vendors/registry.js'
 import type { VendorAdapter, VendorFactory } from './vendors/types.js'
@@ -18,6 +19,8 @@ export interface RunSyncDeps {
   octokit: ReturnType<typeof getOctokit> | undefined
   /** Runs `fn` inside a collapsible log group (core.group in production). */
   group: <T>(name: string, fn: () => Promise<T>) => Promise<T>
+  /** OAuth tokens of this run, shared with the agent step so it signs in once. */
+  tokenCache: TokenCache
   /** Builds the store's adapter; the registry's factory for `settings.vendor` unless a test brings its own store. */
   vendor?: VendorFactory
 }
@@ -38,7 +41,7 @@ export interface RunSyncResult {
 export async function runSync(settings: Settings, run: RunContext, deps: RunSyncDeps): Promise<RunSyncResult> {
   const { log } = deps
   const factory = deps.vendor ?? vendorFactory(settings.vendor)
-  const adapter = factory(settings, { log, repository: run.repository, sha: run.sha })
+  const adapter = factory(settings, { log, repository: run.repository, sha: run.sha, tokenCache: deps.tokenCache })
   const matches = pathMatcher(settings.paths)
 
   const changes = await deps.group('Finding changed docs', async () => {

@@ -47,3 +47,22 @@ export class RefreshingTokens implements TokenSource {
     return issued.accessToken
   }
 }
+
+/**
+ * The run's token sources, one per credential. main creates one per run and hands it to the
+ * vendor adapter and the agent step, so a StackSpot sync and its agent share one token instead of
+ * each asking the IDM. Keys name the vendor and the credential (`stackspot\n<auth-url>\n<client-id>`).
+ */
+export class TokenCache {
+  private readonly sources = new Map<string, TokenSource>()
+
+  get<T extends TokenSource>(key: string, create: () => T): T {
+    let source = this.sources.get(key)
+    if (!source) {
+      source = create()
+      this.sources.set(key, source)
+    }
+    return source as T
+  }
+}
+

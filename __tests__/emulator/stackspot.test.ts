@@ -11,10 +11,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
 import { DEMO_CLIENT, StackSpotIdm } from '../../emulator/vendors/stackspot-idm.ts'
 import { createStackspotEmulator } from '../../emulator/vendors/stackspot.ts'
+import { parseMultipart } from '../../emulator/vendors/multipart.ts'
 import type { LocalDoc } from '../../src/docs/types.js'
 import { memoryLog } from '../../src/log.js'
-import type { Settings } from '../../src/schema.js'
-import { StackSpotAdapter } from '../../src/vendors/stackspot/index.js'
+import { INPUT_DEFAULTS, readSettings } from '../../src/inputs.js'
+import { TokenCache } from '../../src/tokens.js'
+import { StackSpotAdapter, agentTokens, type StackSpotSettings } from '../../src/vendors/stackspot/index.js'
+import { multipartBody } from '../../src/vendors/stackspot/multipart.js'
+import { presignedPostBody } from '../../src/vendors/stackspot/s3.js'
 import { knowledgeObjects } from '../../src/vendors/stackspot/schema.js'
 import { groupForZips, ZIP_BUDGET } from '../../src/vendors/stackspot/zip.js'
 import type { BatchContext, RemoteDoc } from '../../src/vendors/types.js'
@@ -48,48 +52,27 @@ const objects = (slug = 'docs') =>
 const byPath = (slug = 'docs') => objects(slug).map((o) => `${o.file_path ?? '-'}=${o.content}`).sort()
 
 let uniq = 0
-function settings(over: Partial<Settings> = {}): Settings {
+function settings(over: Partial<StackSpotSettings> = {}): StackSpotSettings {
   return {
-    vendor: 'stackspot',
-    paths: ['docs/**'],
-    mode: 'full',
     knowledgeBase: 'docs',
-    createIfMissing: true,
     knowledgeBaseName: '',
     knowledgeBaseDescription: '',
-    stackspotKsType: 'custom',
+    ksType: 'custom',
     uploadStrategy: 'auto',
-    // A distinct client id per adapter: tokens are shared per credential for the run, not across tests.
     clientId: DEMO_CLIENT.clientId,
     clientSecret: DEMO_CLIENT.clientSecret,
-    realm: DEMO_CLIENT.realm,
-    apiKey: '',
+    authUrl: `${emu.url}/stackspot/idm/${DEMO_CLIENT.realm}/oidc/oauth/token`,
     apiUrl: `${emu.url}/stackspot`,
-    authUrl: `${emu.url}/stackspot/idm/{realm}/oidc/oauth/token?t=${++uniq}`,
-    organizationId: '',
-    projectId: '',
-    trigger: 'always',
-    triggerConfig: {},
-    urlSources: [],
-    remotePrefix: '',
-    onRemoved: 'delete',
-    maxDeletions: 25,
-    dryRun: false,
     concurrency: 4,
     processingTimeoutSeconds: 20,
-    agentId: '',
-    agentUrl: '',
-    agentStreaming: false,
-    prompt: '',
-    comment: false,
-    githubToken: '',
     ...over
   }
 }
 
-function adapter(over: Partial<Settings> = {}) {
+function adapter(over: Partial<StackSpotSettings> = {}) {
   const log = memoryLog()
-  return { a: new StackSpotAdapter(settings(over), log, { pollMs: 20, maxPollMs: 100 }), log }
+  // A cache of its own, as in separate runs: no test reuses another's token.
+  return { a: new StackSpotAdapter(settings(over), { log, tokenCache: new TokenCache() }, { pollMs: 20, maxPollMs: 100 }), log }
 }
 
 async function doc(path: string, content: string | Buffer): Promise<LocalDoc> {
@@ -100,7 +83,7 @@ async function doc(path: string, content: string | Buffer): Promise<LocalDoc> {
   return { path, key: path, absPath, size: Buffer.byteLength(content), digests: { sha256: h('sha256'), sha1: h('sha1'), md5: h('md5') } }
 }
 
-async function ready(over: Partial<Settings> = {}) {
+async function ready(over: Partial<StackSpotSettings> = {}) {
   const { a, log } = adapter(over)
   await a.authenticate()
   await a.ensureStore({ create: true, dryRun: false })
@@ -131,9 +114,23 @@ describe('authentication', () => {
   })
 })
 
+describe('agent tokens', () => {
+  it('the agent reuses the token the sync holds, through the run\'s cache', async () => {
+    const tokenCache = new TokenCache()
+    const log = memoryLog()
+    const s = settings()
+    const a = new StackSpotAdapter(s, { log, tokenCache })
+    await a.authenticate()
+    const inputs: Record<string, string> = { ...INPUT_DEFAULTS, vendor: 'stackspot', 'knowledge-base': s.knowledgeBase, 'client-id': s.clientId, 'client-secret': s.clientSecret, realm: DEMO_CLIENT.realm, 'api-url': s.apiUrl, 'auth-url': s.authUrl }
+    const agent = agentTokens(readSettings((n) => inputs[n] ?? '', 'push'), { tokenCache, log })
+    await agent.token()
+    expect(emu.requests.filter((r) => r.path.includes('/oauth/token'))).toHaveLength(1)
+  })
+})
+
 describe('ensureStore', () => {
   it('creates a missing KS with the configured name and type, then finds it', async () => {
-    const { a } = adapter({ knowledgeBaseName: 'Team docs', stackspotKsType: 'snippet' })
+    const { a } = adapter({ knowledgeBaseName: 'Team docs', ksType: 'snippet' })
     await a.authenticate()
     expect(await a.ensureStore({ create: true, dryRun: false })).toEqual({ id: 'docs', name: 'Team docs', created: true, exists: true })
     const ks = (ss().state() as { knowledgeSources: Array<{ slug: string; name: string; type: string }> }).knowledgeSources[0]!
@@ -348,6 +345,20 @@ describe('zip batch', () => {
     expect(r.done.size).toBe(0)
     expect(r.fallback).toHaveLength(2)
     expect(objects()).toEqual([])
+  })
+})
+
+describe('multipart bodies', () => {
+  it('the S3 form and the zip batch are valid multipart, fields first and the file last', () => {
+    const bad = (detail: string) => new Error(detail) as never
+    const form = presignedPostBody({ key: 'k/a.md', policy: 'p"1' }, 'docs/a "b".md', Buffer.from('A\r\n--x'))
+    expect(parseMultipart(form.body, form.contentType, bad).map((p) => [p.name, p.filename, p.data.toString()])).toEqual([
+      ['key', undefined, 'k/a.md'],
+      ['policy', undefined, 'p"1'],
+      ['file', 'a %22b%22.md', 'A\r\n--x']
+    ])
+    const zip = multipartBody([{ name: 'objects_zip', value: Buffer.from('PK'), filename: 'objects.zip', contentType: 'application/zip' }])
+    expect(parseMultipart(zip.body, zip.contentType, bad).map((p) => [p.name, p.filename, p.contentType, p.data.toString()])).toEqual([['objects_zip', 'objects.zip', 'application/zip', 'PK']])
   })
 })
 

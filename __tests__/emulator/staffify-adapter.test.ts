@@ -9,7 +9,8 @@ import { STAFFIFY_DEMO_KEY, createStaffifyEmulator } from '../../emulator/vendor
 import type { LocalDoc } from '../../src/docs/types.js'
 import { INPUT_DEFAULTS, readSettings } from '../../src/inputs.js'
 import { memoryLog } from '../../src/log.js'
-import { create } from '../../src/vendors/staffify/index.js'
+import { TokenCache } from '../../src/tokens.js'
+import { staffify as staffifyVendor } from '../../src/vendors/staffify/index.js'
 
 let emu: RunningEmulator
 let dir: string
@@ -36,7 +37,7 @@ function adapter(inputs: Record<string, string> = {}, log = memoryLog()) {
     ...inputs
   }
   const settings = readSettings((name) => values[name] ?? '', 'workflow_dispatch')
-  return create(settings, { log, repository: 'octo/docs', sha: 'a'.repeat(40) })
+  return staffifyVendor.create(settings, { log, repository: 'octo/docs', sha: 'a'.repeat(40), tokenCache: new TokenCache() })
 }
 
 async function doc(path: string, content: string | Buffer): Promise<LocalDoc> {

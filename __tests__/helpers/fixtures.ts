@@ -2,7 +2,7 @@
 import type { LocalDoc } from '../../src/docs/types.js'
 import { readSettings } from '../../src/inputs.js'
 import type { ItemResult, SyncReport } from '../../src/plan.js'
-import type { Settings } from '../../src/schema.js'
+import type { Settings } from '../../src/settings.js'
 import type { RemoteDoc } from '../../src/vendors/types.js'
 
 /**

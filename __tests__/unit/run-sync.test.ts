@@ -8,6 +8,7 @@ import { toRunContext } from '../../src/context.js'
 import { memoryLog } from '../../src/log.js'
 import type { SyncReport } from '../../src/plan.js'
 import { runSync } from '../../src/run-sync.js'
+import { TokenCache } from '../../src/tokens.js'
 import { settingsFrom } from '../helpers/fixtures.js'
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js'
 import { MemoryStore } from '../helpers/memory-store.js'
@@ -46,7 +47,7 @@ async function syncPush(store: MemoryStore, change: () => Promise<void>, extra: 
 
 async function sync(store: MemoryStore, event: string, run: ReturnType<typeof toRunContext>, extra: Record<string, string>) {
   const log = memoryLog()
-  const result = await runSync(settingsFrom({ ...inputs, ...extra }, event), run, { log, octokit: undefined, group: (_name, fn) => fn(), vendor: store.factory })
+  const result = await runSync(settingsFrom({ ...inputs, ...extra }, event), run, { log, octokit: undefined, group: (_name, fn) => fn(), vendor: store.factory, tokenCache: new TokenCache() })
   return { ...result, log: log.lines.join('\n') }
 }
 

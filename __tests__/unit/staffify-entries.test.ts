@@ -4,12 +4,13 @@ import {
   batches,
   docToEntries,
   formatTag,
+  ownedByKey,
+  OwnedEntries,
   parseMarkdown,
   parseTag,
   splitText,
   titleFromPath
 } from '../../src/vendors/staffify/entries.js'
-import { OwnedEntries, ownedByKey } from '../../src/vendors/staffify/index.js'
 
 const digest = 'abcdef012345'
 const entriesOf = (markdown: string, key = 'docs/guide.md') => docToEntries({ key, markdown, digest, fallbackTitle: titleFromPath(key) })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { redact, clearSecrets } from '../../src/secrets.js'
-import { RefreshingTokens } from '../../src/tokens.js'
+import { staticTokens } from '../../src/http.js'
+import { RefreshingTokens, TokenCache } from '../../src/tokens.js'
 
 describe('RefreshingTokens', () => {
   it('shares one request among parallel callers, masks the token, and fetches again after invalidate', async () => {
@@ -27,5 +28,18 @@ describe('RefreshingTokens', () => {
     expect(await tokens.token()).toBe('short-lived-1')
     await new Promise((r) => setTimeout(r, 150))
     expect(await tokens.token()).toBe('short-lived-2')
+  })
+})
+
+describe('TokenCache', () => {
+  it('builds one token source per key and hands the same one to every caller', () => {
+    const cache = new TokenCache()
+    let built = 0
+    const make = () => (built++, staticTokens('k'))
+    const first = cache.get('stackspot\nhttps://idm\ncid', make)
+    expect(cache.get('stackspot\nhttps://idm\ncid', make)).toBe(first)
+    expect(cache.get('stackspot\nhttps://idm\nother', make)).not.toBe(first)
+    expect(built).toBe(2)
+    expect(new TokenCache().get('stackspot\nhttps://idm\ncid', make)).not.toBe(first)
   })
 })

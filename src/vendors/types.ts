@@ -1,8 +1,11 @@
 import type { LocalDoc } from '../docs/types.js'
+import type { InputSpecs, InputValues, RawInputs } from '../input-kinds.js'
 import type { Log } from '../log.js'
-import type { Settings } from '../schema.js'
+import type { Settings } from '../settings.js'
+import type { TokenCache } from '../tokens.js'
+import type { VendorId } from './registry.js'
 
-export type VendorId = 'stackspot' | 'staffify' | 'telzino' | 'castrel'
+export type { VendorId }
 
 /**
  * A doc as the remote store holds it. Only content the action created is ever listed:
@@ -111,6 +114,36 @@ export interface VendorDeps {
   readonly repository: string
   /** Commit being synced. */
   readonly sha: string
+  /** The run's OAuth token sources, one per credential, so the sync and the agent share a token. */
+  readonly tokenCache: TokenCache
 }
 
+/** Builds the adapter, handing it only the settings it uses (its vendor's own plus a few shared ones). */
 export type VendorFactory = (settings: Settings, deps: VendorDeps) => VendorAdapter
+
+/**
+ * Everything the action knows about one vendor, declared in its folder: the registry lists these,
+ * and src/inputs.ts reads and checks the vendor's inputs from here.
+ */
+export interface VendorModule<Id extends string = string, I extends InputSpecs = InputSpecs> {
+  readonly id: Id
+  /**
+   * The inputs this vendor reads besides the shared ones, keyed by their Settings field. Vendors
+   * may declare the same input (`api-key`) alike; every vendor's inputs are checked whichever
+   * vendor is chosen, so a typo fails early.
+   */
+  readonly inputs: I
+  /** What `knowledge-base` names (`Knowledge Source slug`), which makes it required; undefined for a vendor without a store to name (Castrel). */
+  readonly storeNoun?: string
+  /** The public API, used when `api-url` is empty; '' where every customer has their own host. */
+  readonly defaultApiUrl: string
+  /** The token endpoint to call, from `auth-url` as given ('' when empty); absent for vendors with no OAuth. */
+  authUrl?(given: string, values: InputValues<I>): string
+  /** One message per empty input the vendor cannot work without (`knowledge-base` is checked by `storeNoun`). Also listed when another input is bad. */
+  missingInputs(raw: RawInputs): string[]
+  /** Why `knowledge-base` (as given) cannot name this vendor's store, if it cannot. */
+  knowledgeBaseProblem?(raw: string): string | undefined
+  /** Problems with the vendor's parsed inputs taken together (a Castrel trigger without its config key). */
+  problems?(values: InputValues<I>): string[]
+  readonly create: VendorFactory
+}

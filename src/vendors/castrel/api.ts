@@ -6,24 +6,7 @@
 import { z } from 'zod'
 import { VendorHttpError } from '../../errors.js'
 import type { HttpClient, HttpRequest } from '../../http.js'
-
-export const KnowledgeSchema = z.looseObject({
-  id: z.union([z.number(), z.string()]),
-  name: z.string(),
-  type: z.string().nullish(),
-  trigger: z.string().nullish(),
-  trigger_config: z.record(z.string(), z.unknown()).nullish(),
-  description: z.string().nullish(),
-  labels: z.record(z.string(), z.string().nullish()).nullish(),
-  metadata: z.record(z.string(), z.unknown()).nullish()
-})
-export type Knowledge = z.infer<typeof KnowledgeSchema>
-
-const Envelope = z.looseObject({ code: z.number(), message: z.string().nullish(), data: z.unknown() })
-const ListData = z.looseObject({
-  page: z.looseObject({ total: z.number(), page_num: z.number().optional(), page_size: z.number().optional() }).nullish(),
-  items: z.array(KnowledgeSchema)
-})
+import { Envelope, Knowledge, ListData } from './schema.js'
 
 const PAGE_SIZE = 200
 /** A listing that never ends (a server ignoring page numbers) must not hang the run. */
@@ -81,7 +64,7 @@ export class CastrelApi {
     return parsed.data
   }
 
-  async list(body: ListBody, operation = 'list knowledge'): Promise<z.infer<typeof ListData>> {
+  async list(body: ListBody, operation = 'list knowledge'): Promise<ListData> {
     // A read: safe to send again after a network error.
     const req: HttpRequest = { method: 'POST', url: '/personal/v1/knowledge/list', operation, json: { include_public: false, ...body }, idempotent: true }
     return this.parseData(req, await this.call(req), ListData)
@@ -106,7 +89,7 @@ export class CastrelApi {
     // Upsert is idempotent by its identity (name + trigger + trigger_config): safe to repeat.
     const req: HttpRequest = { method: 'POST', url: '/personal/v1/knowledge/upsert', operation, json: body, idempotent: true }
     const data = await this.call(req)
-    const parsed = KnowledgeSchema.safeParse(data)
+    const parsed = Knowledge.safeParse(data)
     return parsed.success ? parsed.data : undefined
   }
 

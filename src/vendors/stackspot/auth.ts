@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { ActionError } from '../../errors.js'
 import { HttpClient } from '../../http.js'
 import type { Log } from '../../log.js'
-import { RefreshingTokens } from '../../tokens.js'
+import { RefreshingTokens, type TokenCache } from '../../tokens.js'
 
 const TokenResponse = z.object({
   access_token: z.string().min(1),
@@ -58,18 +58,8 @@ export function requireCredential(clientId: string, clientSecret: string, authUr
   return { clientId, clientSecret, authUrl }
 }
 
-const shared = new Map<string, StackSpotTokens>()
-
-/**
- * One token source per credential for the whole run, so the Knowledge Source sync and the agent
- * share a token instead of each asking the IDM.
- */
-export function stackSpotTokensFor(credential: StackSpotCredential, log: Log): StackSpotTokens {
-  const key = `${credential.authUrl}\n${credential.clientId}`
-  let tokens = shared.get(key)
-  if (!tokens) {
-    tokens = new StackSpotTokens(credential, log)
-    shared.set(key, tokens)
-  }
-  return tokens
+/** The credential's token source in the run's cache: the Knowledge Source sync and the agent share it. */
+export function stackSpotTokens(cache: TokenCache, credential: StackSpotCredential, log: Log): StackSpotTokens {
+  return cache.get(`stackspot\n${credential.authUrl}\n${credential.clientId}`, () => new StackSpotTokens(credential, log))
 }
+

@@ -1,43 +1,13 @@
 /**
- * The Staffify Knowledge Bases API calls the adapter makes, with response schemas and error
- * messages in the user's terms. Docs: shared/vendor-docs/staffify-knowledge-bases.txt.
+ * The Staffify Knowledge Bases API calls the adapter makes, with error messages in the user's
+ * terms. Docs: shared/vendor-docs/staffify-knowledge-bases.txt.
  */
-import { z } from 'zod'
 import { ActionError } from '../../errors.js'
 import { HttpClient, isRecord, staticTokens, truncate } from '../../http.js'
 import type { Log } from '../../log.js'
 import { registerSecret } from '../../secrets.js'
 import type { QaEntry } from './entries.js'
-
-const Id = z.union([z.string(), z.number()]).transform(String)
-
-export const KnowledgeBaseSchema = z.looseObject({ public_id: z.string(), name: z.string(), entry_count: z.number().optional() })
-export type KnowledgeBase = z.infer<typeof KnowledgeBaseSchema>
-
-const Cursor = z.union([z.string(), z.number()]).nullish().transform((c) => (c === null || c === undefined || c === '' ? undefined : String(c)))
-const KbListSchema = z.looseObject({ knowledge_bases: z.array(KnowledgeBaseSchema), next_cursor: Cursor })
-const KbOneSchema = z.looseObject({ knowledge_base: KnowledgeBaseSchema })
-/** The docs show `{ knowledge_base }` for get/patch but do not show the create response: take either. */
-const KbCreatedSchema = z.union([KbOneSchema.transform((b) => b.knowledge_base), KnowledgeBaseSchema])
-
-export const EntrySchema = z.looseObject({
-  id: Id,
-  // Crawled or uploaded entries are not ours and may lack text; they must not break the listing.
-  question: z.string().nullish().transform((v) => v ?? ''),
-  answer: z.string().nullish().transform((v) => v ?? ''),
-  source_type: z.string().nullish(),
-  has_embedding: z.boolean().nullish()
-})
-export type Entry = z.infer<typeof EntrySchema>
-
-const EntryPageSchema = z.looseObject({
-  entries: z.array(EntrySchema),
-  next_cursor: Cursor,
-  has_more: z.boolean().nullish(),
-  total: z.number().nullish()
-})
-const AddedSchema = z.looseObject({ added: z.number() })
-const RetriedSchema = z.looseObject({ retried: z.boolean() })
+import { Added, EntryPage, KbCreated, KbList, KbOne, type Entry, type KnowledgeBase, Retried } from './schema.js'
 
 /** Pages we read at most from one listing; a cursor that never ends must not hang the run. */
 const MAX_PAGES = 10_000
@@ -69,20 +39,20 @@ export class StaffifyApi {
 
   /** One cheap authenticated read: proves the key before anything else happens. */
   async checkKey(): Promise<void> {
-    await this.http.json({ method: 'GET', url: '/knowledge-bases', query: { limit: 1 }, operation: 'check the API key' }, KbListSchema)
+    await this.http.json({ method: 'GET', url: '/knowledge-bases', query: { limit: 1 }, operation: 'check the API key' }, KbList)
   }
 
   async getKnowledgeBase(id: string): Promise<KnowledgeBase | undefined> {
     const res = await this.http.request({ method: 'GET', url: `/knowledge-bases/${encodeURIComponent(id)}`, operation: `look up knowledge base ${id}`, accept: [404] })
     if (res.status === 404) return undefined
-    return this.http.parse({ method: 'GET', url: '', operation: `look up knowledge base ${id}` }, res, KbOneSchema).knowledge_base
+    return this.http.parse({ method: 'GET', url: '', operation: `look up knowledge base ${id}` }, res, KbOne).knowledge_base
   }
 
   async *knowledgeBases(): AsyncGenerator<KnowledgeBase> {
     let after: string | undefined
     const seen = new Set<string>()
     for (let page = 0; page < MAX_PAGES; page++) {
-      const body = await this.http.json({ method: 'GET', url: '/knowledge-bases', query: { limit: 100, after }, operation: 'list knowledge bases' }, KbListSchema)
+      const body = await this.http.json({ method: 'GET', url: '/knowledge-bases', query: { limit: 100, after }, operation: 'list knowledge bases' }, KbList)
       yield* body.knowledge_bases
       const next = body.next_cursor
       if (!next || body.knowledge_bases.length === 0 || seen.has(next)) return
@@ -99,7 +69,7 @@ export class StaffifyApi {
         json: { name, ...(description ? { description } : {}) },
         operation: `create knowledge base "${name}"`
       },
-      KbCreatedSchema
+      KbCreated
     )
   }
 
@@ -111,7 +81,7 @@ export class StaffifyApi {
     for (let page = 0; page < MAX_PAGES; page++) {
       const body = await this.http.json(
         { method: 'GET', url: `/knowledge-bases/${encodeURIComponent(kbId)}/entries`, query: { limit: 100, after }, operation: 'list knowledge base entries' },
-        EntryPageSchema
+        EntryPage
       )
       out.push(...body.entries)
       // Without a next_cursor but with has_more, the last id is the only cursor there is.
@@ -128,7 +98,7 @@ export class StaffifyApi {
   async addEntries(kbId: string, entries: readonly QaEntry[], what: string): Promise<void> {
     const body = await this.http.json(
       { method: 'POST', url: `/knowledge-bases/${encodeURIComponent(kbId)}/entries`, json: entries, operation: `add ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} for ${what}` },
-      AddedSchema
+      Added
     )
     if (body.added !== entries.length) {
       throw new ActionError(`Staffify added ${body.added} of ${entries.length} entries for ${what}.`, 'The previous version was kept; the next run retries.')
@@ -153,7 +123,7 @@ export class StaffifyApi {
         operation: `retry the embedding of entry ${entryId} of ${what}`,
         idempotent: true
       },
-      RetriedSchema
+      Retried
     )
     return body.retried
   }

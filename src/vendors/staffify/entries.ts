@@ -13,6 +13,8 @@
  * The tag sits in the question, not the answer, because the answer is what an agent reads out.
  */
 
+import type { Entry } from './schema.js'
+
 /** Staffify's limit for one entry, question and answer together. */
 export const MAX_ENTRY_CHARS = 8_000
 /** Staffify's limit for one POST …/entries. */
@@ -243,4 +245,51 @@ function isParagraphLine(line: string): boolean {
 /** True when the last line of `body` is a paragraph's only line (a setext heading is one line here). */
 function startsParagraph(body: readonly string[]): boolean {
   return body.length < 2 || body.at(-2)!.trim() === ''
+}
+
+/** One doc's entries as listed, grouped by the version (digest) and ordinal in their tags. */
+export class OwnedEntries {
+  readonly key: string
+  readonly entries: Array<{ entry: Entry; tag: EntryTag }> = []
+  constructor(key: string) {
+    this.key = key
+  }
+
+  add(entry: Entry, tag: EntryTag): void {
+    this.entries.push({ entry, tag })
+  }
+
+  /**
+   * The ids of one complete set of entries for `digest` with `total` entries (one per ordinal),
+   * or undefined when any ordinal is missing. Extra copies (a crashed run's retry) are left out.
+   */
+  complete(digest: string, total: number): Map<number, Entry> | undefined {
+    const byIndex = new Map<number, Entry>()
+    for (const { entry, tag } of this.entries) {
+      if (tag.digest === digest && tag.total === total && !byIndex.has(tag.index)) byIndex.set(tag.index, entry)
+    }
+    return byIndex.size === total ? byIndex : undefined
+  }
+
+  /** The digest when the store holds exactly one complete version and nothing else; else undefined. */
+  settledDigest(): string | undefined {
+    const first = this.entries[0]?.tag
+    if (!first) return undefined
+    if (this.entries.length !== first.total) return undefined
+    if (!this.entries.every(({ tag }) => tag.digest === first.digest && tag.total === first.total)) return undefined
+    return this.complete(first.digest, first.total) ? first.digest : undefined
+  }
+}
+
+/** Groups a KB's entries by the doc key in their tags; entries without a tag are not ours. */
+export function ownedByKey(entries: readonly Entry[]): Map<string, OwnedEntries> {
+  const out = new Map<string, OwnedEntries>()
+  for (const entry of entries) {
+    const tag = parseTag(entry.question)
+    if (!tag) continue
+    let owned = out.get(tag.key)
+    if (!owned) out.set(tag.key, (owned = new OwnedEntries(tag.key)))
+    owned.add(entry, tag)
+  }
+  return out
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { HttpClient } from '../../http.js'
 import type { Log } from '../../log.js'
-import { RefreshingTokens } from '../../tokens.js'
+import { RefreshingTokens, type TokenCache } from '../../tokens.js'
 
 const TokenResponse = z.looseObject({ access_token: z.string().min(1), expires_in: z.coerce.number().optional() })
 
@@ -40,4 +40,9 @@ export class TelzinoTokens extends RefreshingTokens {
       return { accessToken: body.access_token, expiresIn: body.expires_in }
     }, DEFAULT_LIFETIME_S)
   }
+}
+
+/** The API client's token source in the run's cache. */
+export function telzinoTokens(cache: TokenCache, credential: TelzinoCredential, log: Log): TelzinoTokens {
+  return cache.get(`telzino\n${credential.authUrl}\n${credential.clientId}`, () => new TelzinoTokens(credential, log))
 }

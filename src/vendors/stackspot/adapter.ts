@@ -1,0 +1,177 @@
+/**
+ * StackSpot AI Knowledge Sources. A doc becomes one knowledge object whose `file_path` is the doc's
+ * key; the KS's object listing (file path + checksum) is the only state. The action owns the
+ * non-standalone objects that have a file path; standalone objects (added by hand) are never
+ * listed, changed or deleted. Choices made where the vendor docs are silent: docs/stackspot.md.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { readDoc } from '../../docs/read.js'
+import type { LocalDoc } from '../../docs/types.js'
+import { ActionError, VendorHttpError } from '../../errors.js'
+import type { Log } from '../../log.js'
+import type { BatchContext, BatchResult, RemoteDoc, RemoveResult, StoreInfo, UploadResult, VendorAdapter, VendorDeps } from '../types.js'
+import { KnowledgeSourceApi } from './api.js'
+import { requireCredential, stackSpotTokens, type StackSpotTokens } from './auth.js'
+import { uploadZipBatch } from './batch.js'
+import { isOwned, isUnchanged, newestVersion, remoteDocs, staleVersions } from './objects.js'
+import { statusKind } from './schema.js'
+import type { StackSpotSettings } from './settings.js'
+import { STACKSPOT_LIMIT_BYTES } from './zip.js'
+
+export interface StackSpotOptions {
+  /** First status poll delay; grows ×1.5 up to `maxPollMs`. */
+  pollMs?: number
+  maxPollMs?: number
+}
+
+export class StackSpotAdapter implements VendorAdapter {
+  readonly id = 'stackspot'
+  readonly displayName = 'StackSpot AI'
+  readonly maxFileBytes = STACKSPOT_LIMIT_BYTES
+  private readonly api: KnowledgeSourceApi
+  private readonly tokens: StackSpotTokens
+  private readonly settings: StackSpotSettings
+  private readonly log: Log
+  private readonly slug: string
+  private readonly pollMs: number
+  private readonly maxPollMs: number
+  /**
+   * True when the KS holds uploaded (non-standalone) objects without a file path: we cannot tell
+   * whose they are, so the vendor's auto-delete, which might remove them, is never used.
+   */
+  private hasUnattributedObjects = false
+
+  constructor(settings: StackSpotSettings, deps: Pick<VendorDeps, 'log' | 'tokenCache'>, options: StackSpotOptions = {}) {
+    this.settings = settings
+    this.log = deps.log
+    this.slug = settings.knowledgeBase
+    this.pollMs = options.pollMs ?? 100
+    this.maxPollMs = options.maxPollMs ?? 2_000
+    this.tokens = stackSpotTokens(deps.tokenCache, requireCredential(settings.clientId, settings.clientSecret, settings.authUrl), deps.log)
+    this.api = new KnowledgeSourceApi({ apiUrl: settings.apiUrl, slug: this.slug, tokens: this.tokens, log: deps.log })
+  }
+
+  async authenticate(): Promise<void> {
+    await this.tokens.token()
+  }
+
+  async ensureStore(opts: { create: boolean; dryRun: boolean }): Promise<StoreInfo> {
+    const found = await this.api.find()
+    if (found) return { id: this.slug, name: found.name, created: false, exists: true }
+    if (!opts.create) {
+      throw new ActionError(
+        `StackSpot Knowledge Source "${this.slug}" does not exist.`,
+        'Check `knowledge-base` (the KS slug, not its display name), create the KS in the StackSpot AI portal, or set `create-if-missing: true`.'
+      )
+    }
+    const name = this.settings.knowledgeBaseName || this.slug
+    if (opts.dryRun) return { id: this.slug, name, created: false, exists: false }
+    const description = this.settings.knowledgeBaseDescription || `Docs synced from GitHub by the Knowledge Sync action.`
+    const created = await this.api.create(name, description, this.settings.ksType)
+    return { id: this.slug, name, created, exists: true }
+  }
+
+  async listOwned(): Promise<RemoteDoc[]> {
+    const objects = await this.api.listObjects(Date.now())
+    this.hasUnattributedObjects = objects.some((o) => o.standalone !== true && !o.file_path)
+    return remoteDocs(objects)
+  }
+
+  isUnchanged(local: LocalDoc, remote: RemoteDoc): boolean {
+    return isUnchanged(local, remote)
+  }
+
+  async upload(doc: LocalDoc, previous: RemoteDoc | undefined): Promise<UploadResult> {
+    const uploadId = await this.api.uploadFile(doc.key, await readDoc(doc))
+    await this.api.startProcessing(uploadId, doc.key)
+    await this.waitIndexed(uploadId, doc.key)
+    // INDEXED is StackSpot's word that the doc is in. Only a replacement has old objects to find and
+    // delete; a new doc needs no listing (one listing of a large KS costs more than the whole upload).
+    if (!previous || previous.ids.length === 0) return { detail: `upload ${uploadId}, indexed` }
+    const kept = await this.keepOnlyNewest(doc, previous.ids)
+    return { detail: `object ${kept}` }
+  }
+
+  private async waitIndexed(uploadId: string, key: string): Promise<void> {
+    const deadline = Date.now() + this.settings.processingTimeoutSeconds * 1000
+    let wait = this.pollMs
+    let last = 'NEW'
+    for (;;) {
+      const status = await this.api.uploadStatus(uploadId, key)
+      last = status.status
+      const kind = statusKind(status.status)
+      if (kind === 'done') return
+      if (kind === 'failed') {
+        throw new VendorHttpError({
+          vendor: 'StackSpot',
+          operation: `process ${key}`,
+          detail: `the upload ended in ${status.status}${status.error_description ? `: ${status.error_description}` : ''}; the previous version, if any, was kept`
+        })
+      }
+      if (Date.now() + wait > deadline) break
+      await sleep(wait)
+      wait = Math.min(this.maxPollMs, Math.round(wait * 1.5))
+    }
+    throw new VendorHttpError({
+      vendor: 'StackSpot',
+      operation: `process ${key}`,
+      detail: `still ${last} after ${this.settings.processingTimeoutSeconds} s (processing-timeout); the previous version, if any, was kept`
+    })
+  }
+
+  /**
+   * After a new version is indexed: find it, then delete the versions it replaces. An old object is
+   * deleted only when a new one is there, so a server that replaced in place loses nothing.
+   * Returns the id kept.
+   */
+  private async keepOnlyNewest(doc: LocalDoc, previousIds: readonly string[]): Promise<string> {
+    const indexedAt = Date.now()
+    for (let attempt = 0; ; attempt++) {
+      // Parallel uploads that finished together share one listing; a retry needs a new one.
+      const objects = (await this.api.listObjects(attempt === 0 ? indexedAt : Date.now())).filter((o) => isOwned(o) && o.file_path === doc.key)
+      const keep = newestVersion(objects, doc, previousIds)
+      if (keep) {
+        await this.api.deleteIds(staleVersions(objects, keep, doc, previousIds).map((o) => o.id), doc.key)
+        return keep.id
+      }
+      if (attempt >= 2 && objects.length > 0) {
+        // Indexed, our old objects still listed, none new and none with a checksum we recognise: a
+        // server that replaced in place and hashes differently. Deleting anything here could lose the doc.
+        this.log.debug(`StackSpot: ${doc.key} was indexed without a new object id; taking it as replaced in place`)
+        return objects[0]!.id
+      }
+      // Indexed but not listed yet: listings may lag the status briefly.
+      if (attempt >= 4) {
+        throw new VendorHttpError({
+          vendor: 'StackSpot',
+          operation: `find ${doc.key} in Knowledge Source "${this.slug}"`,
+          detail: 'the upload was reported as indexed but no new object with that file path appeared; the previous version, if any, was kept'
+        })
+      }
+      await sleep(250 * (attempt + 1))
+    }
+  }
+
+  async remove(remote: RemoteDoc): Promise<RemoveResult> {
+    await this.api.deleteIds(remote.ids, remote.key)
+    return { action: 'deleted', detail: remote.ids.length === 1 ? `object ${remote.ids[0]}` : `${remote.ids.length} objects` }
+  }
+
+  /** The zip batch, or every doc back as fallback where `upload-strategy` says per-file (or `auto` has one doc). */
+  async uploadBatch(docs: readonly LocalDoc[], ctx: BatchContext): Promise<BatchResult> {
+    const none = { done: new Map<string, UploadResult>(), fallback: [...docs] }
+    const strategy = this.settings.uploadStrategy
+    if (strategy === 'per-file') return none
+    // One doc: the documented per-file flow costs about the same as a zip and is the better-known path.
+    if (strategy === 'auto' && docs.length < 2) return none
+    return uploadZipBatch(docs, ctx, {
+      api: this.api,
+      log: this.log,
+      concurrency: this.settings.concurrency,
+      processingTimeoutSeconds: this.settings.processingTimeoutSeconds,
+      pollMs: this.pollMs,
+      maxPollMs: this.maxPollMs,
+      hasUnattributedObjects: this.hasUnattributedObjects
+    })
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The StackSpot zip batch: many docs in one request to `/objects/batch`. Its answer is
+ * undocumented, so what went in is read back from the KS listing; a doc that did not appear goes
+ * back to the executor for the per-file flow, which reports errors per doc.
+ */
+import { readFile } from 'node:fs/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { forEachLimit } from '../../concurrency.js'
+import type { LocalDoc } from '../../docs/types.js'
+import { errorMessage } from '../../errors.js'
+import type { Log } from '../../log.js'
+import type { BatchContext, BatchResult, UploadResult } from '../types.js'
+import type { KnowledgeSourceApi } from './api.js'
+import { isOwned, matchesDigest, newestVersion, ownedByPath, staleVersions } from './objects.js'
+import type { KnowledgeObject } from './schema.js'
+import { STACKSPOT_LIMIT_BYTES, ZIP_BUDGET, groupForZips, unsafeEntryName, writeZip, zipCost } from './zip.js'
+
+/**
+ * A zip entry that has not appeared this long after the others stopped appearing is taken as
+ * refused by the batch (the batch answer is undocumented) and goes the per-file way instead.
+ */
+const BATCH_STALL_MIN_MS = 5_000
+/** How long a zip may show no doc at all before its docs go the per-file way (which reports errors per doc). */
+const BATCH_SILENT_MAX_MS = 60_000
+
+export interface ZipBatchEnv {
+  api: KnowledgeSourceApi
+  log: Log
+  /** Parallel clean-ups of replaced objects. */
+  concurrency: number
+  processingTimeoutSeconds: number
+  /** First listing poll delay; grows ×1.5 up to `maxPollMs`. */
+  pollMs: number
+  maxPollMs: number
+  /** The KS holds uploaded objects without a file path: auto-delete might remove them, so it is never asked for. */
+  hasUnattributedObjects: boolean
+}
+
+/** `sent`/`accepted`: StackSpot took the zip; `refused`: this group goes per-file; `unsupported`: no batch endpoint here. */
+type ZipOutcome = 'sent' | 'accepted' | 'refused' | 'unsupported'
+
+export async function uploadZipBatch(docs: readonly LocalDoc[], ctx: BatchContext, env: ZipBatchEnv): Promise<BatchResult> {
+  const { log } = env
+  const zippable = docs.filter((d) => unsafeEntryName(d.key) === undefined)
+  const fallback: LocalDoc[] = docs.filter((d) => unsafeEntryName(d.key) !== undefined)
+
+  // auto-delete lets StackSpot remove the objects of files missing from the zip, but it does so at
+  // upload time, before we know every upload succeeded; a failed run must delete nothing. So it is
+  // asked for only on a complete snapshot that leaves out no owned doc (a first sync, a full
+  // reconcile without removals); removals always go through DELETE after every upload succeeded.
+  const unchanged = ctx.allDocs.length - docs.length
+  const inSnapshot = new Set(ctx.allDocs.map((d) => d.key))
+  const snapshot =
+    ctx.completeSnapshot &&
+    [...ctx.remote.keys()].every((k) => inSnapshot.has(k)) &&
+    !env.hasUnattributedObjects &&
+    fallback.length === 0 &&
+    ctx.allDocs.every((d) => unsafeEntryName(d.key) === undefined) &&
+    ctx.allDocs.reduce((n, d) => n + zipCost(d), 0) <= ZIP_BUDGET &&
+    // Re-sending unchanged docs costs bytes and server work; worth it only when they are few.
+    unchanged <= docs.length
+
+  const groups = snapshot ? [[...ctx.allDocs]] : groupForZips(zippable).groups
+  if (!snapshot) fallback.push(...groupForZips(zippable).tooLarge)
+  const sent: LocalDoc[] = []
+  let processingLater = false
+  for (const group of groups) {
+    let outcome: ZipOutcome
+    try {
+      outcome = await postZip(env, group, snapshot)
+    } catch (error) {
+      // Nothing of this group is known to be in; it goes per-file, whose clean-up removes any copy the zip left.
+      log.info(`StackSpot: zip upload failed (${errorMessage(error)}); uploading those docs one by one.`)
+      outcome = 'refused'
+    }
+    if (outcome === 'unsupported' && sent.length === 0) {
+      log.info('StackSpot: the zip batch endpoint is not available here; uploading one by one.')
+      return { done: new Map(), fallback: [...docs] }
+    }
+    const inGroup = new Set(group.map((d) => d.key))
+    if (outcome === 'accepted') processingLater = true
+    if (outcome === 'sent' || outcome === 'accepted') sent.push(...docs.filter((d) => inGroup.has(d.key)))
+    else fallback.push(...docs.filter((d) => inGroup.has(d.key)))
+  }
+  if (sent.length === 0) return { done: new Map(), fallback }
+
+  const { present, objects } = await waitForBatch(env, sent, ctx, processingLater)
+  const done = new Map<string, UploadResult>()
+  const byPath = ownedByPath(objects)
+  const cleanups: Array<{ doc: LocalDoc; keep: KnowledgeObject; stale: string[] }> = []
+  for (const doc of sent) {
+    const keep = present.get(doc.key)
+    if (!keep) {
+      fallback.push(doc)
+      continue
+    }
+    const stale = staleVersions(byPath.get(doc.key)?.objects ?? [], keep, doc, ctx.remote.get(doc.key)?.ids ?? [])
+    cleanups.push({ doc, keep, stale: stale.map((o) => o.id) })
+  }
+  if (snapshot) {
+    // Unchanged docs rode along in the snapshot; a server that indexes them again leaves two copies.
+    const sentKeys = new Set(sent.map((d) => d.key))
+    for (const doc of ctx.allDocs) {
+      const objs = byPath.get(doc.key)?.objects ?? []
+      if (sentKeys.has(doc.key) || objs.length < 2) continue
+      const previousIds = ctx.remote.get(doc.key)?.ids ?? []
+      const keep = objs.find((o) => previousIds.includes(o.id)) ?? newestVersion(objs, doc, previousIds)
+      if (!keep) continue
+      const copies = objs.filter((o) => o.id !== keep.id && !previousIds.includes(o.id) && matchesDigest(o.checksum, doc))
+      if (copies.length > 0) cleanups.push({ doc, keep, stale: copies.map((o) => o.id) })
+    }
+  }
+  await forEachLimit(cleanups, env.concurrency, async ({ doc, keep, stale }) => {
+    const inDocs = present.has(doc.key)
+    try {
+      await env.api.deleteIds(stale, doc.key)
+      if (inDocs) done.set(doc.key, { detail: `object ${keep.id} (zip)` })
+    } catch (error) {
+      if (inDocs) done.set(doc.key, { detail: `object ${keep.id} (zip)`, warnings: [`the previous version could not be deleted: ${errorMessage(error)}`] })
+      else log.warning(`StackSpot: could not delete a duplicate of ${doc.key}: ${errorMessage(error)}`)
+    }
+  })
+  if (fallback.length > 0) log.info(`StackSpot: ${fallback.length} docs were not taken by the zip batch; they go one by one.`)
+
+  let deletedKeys: Set<string> | undefined
+  if (snapshot) {
+    // Report only what the vendor really removed; the executor deletes anything left.
+    const scope = new Set(ctx.allDocs.map((d) => d.key))
+    const stillThere = new Set(objects.filter(isOwned).map((o) => o.file_path!))
+    deletedKeys = new Set([...ctx.remote.keys()].filter((k) => !scope.has(k) && !stillThere.has(k)))
+  }
+  return { done, fallback, deletedKeys }
+}
+
+/** Zips one group and posts it. */
+async function postZip(env: ZipBatchEnv, group: readonly LocalDoc[], autoDelete: boolean): Promise<ZipOutcome> {
+  const zip = await writeZip(group)
+  try {
+    if (zip.bytes > STACKSPOT_LIMIT_BYTES) {
+      env.log.info(`StackSpot: a zip of ${group.length} docs came to ${zip.bytes} bytes, over 10 MiB; uploading them one by one.`)
+      return 'refused'
+    }
+    const answer = await env.api.postZip(await readFile(zip.path), group.length, autoDelete)
+    if (typeof answer === 'object') {
+      env.log.info(`StackSpot: ${answer.refused}; uploading those docs one by one.`)
+      return 'refused'
+    }
+    if (answer !== 'unsupported') env.log.info(`Uploaded a zip of ${group.length} docs (${zip.bytes} bytes${autoDelete ? ', auto-delete' : ''}).`)
+    return answer
+  } finally {
+    await zip.dispose()
+  }
+}
+
+/**
+ * The batch answer is undocumented (sync or async), so success is read from the KS itself: each
+ * doc counts as in when an object with its path holds its bytes, or a new object with its path
+ * appeared. Waits until all are in, the deadline, or no new doc appeared for a while.
+ */
+async function waitForBatch(
+  env: ZipBatchEnv,
+  sent: readonly LocalDoc[],
+  ctx: BatchContext,
+  processingLater: boolean
+): Promise<{ present: Map<string, KnowledgeObject>; objects: KnowledgeObject[] }> {
+  const started = Date.now()
+  // A listing of a large KS is the costliest call of a small sync; skip the one that cannot show the batch yet.
+  if (processingLater) await sleep(env.pollMs)
+  const deadline = started + env.processingTimeoutSeconds * 1000
+  let wait = env.pollMs
+  let lastProgress = started
+  let firstProgressAfter: number | undefined
+  let present = new Map<string, KnowledgeObject>()
+  for (;;) {
+    const objects = await env.api.listObjects(Date.now())
+    const byPath = ownedByPath(objects)
+    const next = new Map<string, KnowledgeObject>()
+    for (const doc of sent) {
+      const keep = newestVersion(byPath.get(doc.key)?.objects ?? [], doc, ctx.remote.get(doc.key)?.ids ?? [])
+      if (keep) next.set(doc.key, keep)
+    }
+    if (next.size > present.size) {
+      lastProgress = Date.now()
+      firstProgressAfter ??= lastProgress - started
+    }
+    present = next
+    const stallMs = Math.max(BATCH_STALL_MIN_MS, 3 * (firstProgressAfter ?? 0))
+    // A batch that shows nothing at all for this long was not taken; the per-file flow says why.
+    const silent = firstProgressAfter === undefined && Date.now() - started > BATCH_SILENT_MAX_MS
+    const stalled = silent || (firstProgressAfter !== undefined && Date.now() - lastProgress > stallMs)
+    if (present.size === sent.length || stalled || Date.now() + wait > deadline) return { present, objects }
+    await sleep(wait)
+    wait = Math.min(env.maxPollMs, Math.round(wait * 1.5))
+  }
+}

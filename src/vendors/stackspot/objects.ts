@@ -1,0 +1,69 @@
+/**
+ * Which Knowledge Source objects are the action's, and which of them holds a doc's current
+ * version. Pure: the adapter and the zip batch decide what to keep and delete from these.
+ */
+import type { LocalDoc } from '../../docs/types.js'
+import type { RemoteDoc } from '../types.js'
+import type { KnowledgeObject } from './schema.js'
+
+/** Everything the KS holds under one file path that the action may manage. */
+export interface PathObjects {
+  key: string
+  objects: KnowledgeObject[]
+}
+
+/** Ours: uploaded with a file path. Standalone objects (added by hand in the portal) never are. */
+export function isOwned(o: KnowledgeObject): boolean {
+  return o.standalone !== true && typeof o.file_path === 'string' && o.file_path !== ''
+}
+
+/** The action's objects grouped by file path, oldest first within a path. */
+export function ownedByPath(objects: readonly KnowledgeObject[]): Map<string, PathObjects> {
+  const out = new Map<string, PathObjects>()
+  for (const o of objects) {
+    if (!isOwned(o)) continue
+    let p = out.get(o.file_path!)
+    if (!p) out.set(o.file_path!, (p = { key: o.file_path!, objects: [] }))
+    p.objects.push(o)
+  }
+  return out
+}
+
+/** Whether the checksum StackSpot reports is one of the doc's digests (its algorithm is undocumented). */
+export function matchesDigest(checksum: string | null | undefined, doc: LocalDoc): boolean {
+  if (!checksum) return false
+  const c = checksum.toLowerCase()
+  return c === doc.digests.sha256 || c === doc.digests.sha1 || c === doc.digests.md5
+}
+
+/**
+ * The object that holds this doc's new version: preferably one that is new (not among the ids
+ * before the upload) and carries our bytes, then any new one (the checksum algorithm may not be
+ * ours), then an old id that now carries our bytes (a server that replaced in place).
+ */
+export function newestVersion(objects: readonly KnowledgeObject[], doc: LocalDoc, previousIds: readonly string[]): KnowledgeObject | undefined {
+  const fresh = objects.filter((o) => !previousIds.includes(o.id))
+  const byAge = (list: KnowledgeObject[]) => list.sort((a, b) => (a.created_at ?? '').localeCompare(b.created_at ?? '')).at(-1)
+  return byAge(fresh.filter((o) => matchesDigest(o.checksum, doc))) ?? byAge([...fresh]) ?? byAge(objects.filter((o) => matchesDigest(o.checksum, doc)))
+}
+
+/** The objects a new version `keep` replaces: the doc's earlier ids and copies of the same bytes. */
+export function staleVersions(objects: readonly KnowledgeObject[], keep: KnowledgeObject, doc: LocalDoc, previousIds: readonly string[]): KnowledgeObject[] {
+  return objects.filter((o) => o.id !== keep.id && (previousIds.includes(o.id) || matchesDigest(o.checksum, doc)))
+}
+
+/** One RemoteDoc per owned file path, with the checksums StackSpot lists. */
+export function remoteDocs(objects: readonly KnowledgeObject[]): RemoteDoc[] {
+  return [...ownedByPath(objects).values()].map((p) => ({
+    key: p.key,
+    ids: p.objects.map((o) => o.id),
+    // Several objects under one path (an interrupted replace) never count as unchanged.
+    digest: p.objects.length === 1 ? (p.objects[0]!.checksum ?? undefined) : undefined,
+    meta: { checksums: p.objects.map((o) => o.checksum ?? null) }
+  }))
+}
+
+/** Unchanged: the path holds one object, and its checksum is one of the doc's digests. */
+export function isUnchanged(local: LocalDoc, remote: RemoteDoc): boolean {
+  return remote.ids.length === 1 && matchesDigest(remote.digest, local)
+}

@@ -1,0 +1,42 @@
+import { missing, text, type RawInputs } from '../../input-kinds.js'
+import type { Settings } from '../../settings.js'
+
+export const DEFAULT_API_URL = 'https://api.staffifyai.com/v1'
+
+export const inputs = {
+  /** A static API key or token (Staffify, Telzino) or personal access token (Castrel). */
+  apiKey: text('api-key', { secret: true }),
+  /** The Staffify project an organization key (sfy_org_…) acts in. */
+  projectId: text('project-id')
+}
+
+/** What the Staffify adapter needs from the run's settings. */
+export interface StaffifySettings {
+  /** A knowledge base id (kb_…) or name. */
+  knowledgeBase: string
+  /** Only checked: Staffify finds the knowledge base by the name in `knowledgeBase`. */
+  knowledgeBaseName: string
+  /** Description of a knowledge base this run creates ('' = a generated one). */
+  knowledgeBaseDescription: string
+  apiKey: string
+  apiUrl: string
+  projectId: string
+  /** A dry run only reports entries without an embedding instead of asking Staffify to retry them. */
+  dryRun: boolean
+}
+
+export function staffifySettings(s: Settings): StaffifySettings {
+  return {
+    knowledgeBase: s.knowledgeBase,
+    knowledgeBaseName: s.knowledgeBaseName,
+    knowledgeBaseDescription: s.knowledgeBaseDescription,
+    apiKey: s.apiKey,
+    apiUrl: s.apiUrl,
+    projectId: s.projectId,
+    dryRun: s.dryRun
+  }
+}
+
+export function missingInputs(raw: RawInputs): string[] {
+  return missing(raw, [['api-key', 'for vendor staffify (a project API key, sfy_live_…)']])
+}

@@ -1,0 +1,269 @@
+/**
+ * Telzino knowledge-base sources. Each doc is one file source named `<owner/repo>/<path>`: the
+ * repository prefix is how the action knows its own sources (a file uploaded by hand has a plain
+ * file name) and keeps repositories sharing a knowledge base apart. URL sources are never touched
+ * except the ones listed in `url-sources`, which are added or re-ingested. Docs: docs/telzino.md.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { readDoc } from '../../docs/read.js'
+import type { LocalDoc } from '../../docs/types.js'
+import { ActionError, VendorHttpError, errorMessage } from '../../errors.js'
+import { HttpClient, isRecord, staticTokens, type TokenSource } from '../../http.js'
+import type { Log } from '../../log.js'
+import { registerSecret } from '../../secrets.js'
+import type { RemoteDoc, RemoveResult, StoreInfo, UploadResult, VendorAdapter, VendorDeps } from '../types.js'
+import { telzinoTokens } from './auth.js'
+import { FileCreated, JobStatus, KbCreated, KbList, SourceList, UrlCreated, type Kb, type Source } from './schema.js'
+import type { TelzinoSettings } from './settings.js'
+
+/** The types Telzino ingests (its docs: PDF, DOCX, TXT, HTML, CSV, Markdown), by extension. */
+const MIME_BY_EXTENSION: Record<string, string> = {
+  md: 'text/markdown',
+  markdown: 'text/markdown',
+  mdx: 'text/markdown',
+  txt: 'text/plain',
+  html: 'text/html',
+  htm: 'text/html',
+  csv: 'text/csv',
+  pdf: 'application/pdf',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export function mimeFor(path: string): string | undefined {
+  const ext = /\.([^./]+)$/.exec(path)?.[1]?.toLowerCase()
+  return ext ? MIME_BY_EXTENSION[ext] : undefined
+}
+
+export class TelzinoAdapter implements VendorAdapter {
+  readonly id = 'telzino'
+  readonly displayName = 'Telzino'
+  readonly maxFileBytes = 50 * 1024 * 1024
+  private readonly api: HttpClient
+  /** Pre-signed uploads carry their own signature: this client has no token at all. */
+  private readonly storage: HttpClient
+  private readonly tokens: TokenSource
+  private readonly settings: TelzinoSettings
+  private readonly log: Log
+  /** `<owner/repo>/`: the name prefix of every source this action creates. */
+  private readonly namePrefix: string
+  private kbId = ''
+
+  constructor(settings: TelzinoSettings, deps: Pick<VendorDeps, 'log' | 'repository' | 'tokenCache'>) {
+    this.settings = settings
+    this.log = deps.log
+    this.namePrefix = `${deps.repository}/`
+    if (settings.apiKey) registerSecret(settings.apiKey)
+    this.tokens = settings.apiKey
+      ? staticTokens(settings.apiKey)
+      : telzinoTokens(deps.tokenCache, { clientId: settings.clientId, clientSecret: settings.clientSecret, authUrl: settings.authUrl }, deps.log)
+    const hintFor = (status: number) =>
+      status === 401
+        ? `Check ${settings.apiKey ? '`api-key` (a Telzino access token, which expires)' : '`client-id` and `client-secret`'}.`
+        : status === 403
+          ? 'The credential may not use knowledge bases here: the feature is enabled per Telzino account.'
+          : undefined
+    this.api = new HttpClient({ vendor: 'Telzino', baseUrl: settings.apiUrl, tokens: this.tokens, log: deps.log, hintFor })
+    this.storage = new HttpClient({ vendor: 'Telzino storage', baseUrl: settings.apiUrl, log: deps.log })
+  }
+
+  rejects(doc: LocalDoc): string | undefined {
+    if (mimeFor(doc.path)) return undefined
+    return 'is not a type Telzino ingests (Markdown, text, HTML, CSV, PDF, DOCX)'
+  }
+
+  async authenticate(): Promise<void> {
+    await this.tokens.token()
+  }
+
+  async ensureStore(opts: { create: boolean; dryRun: boolean }): Promise<StoreInfo> {
+    const wanted = this.settings.knowledgeBase
+    if (UUID.test(wanted)) {
+      // A KB id: its source list answers 404 when it does not exist.
+      const res = await this.api.request({ method: 'GET', url: this.kbPath(wanted, '/sources'), operation: `open knowledge base ${wanted}`, accept: [404] })
+      if (res.status === 404) {
+        throw new ActionError(`Telzino knowledge base ${wanted} does not exist.`, 'Check `knowledge-base`, or give a name with `organization-id` so the action can create it.')
+      }
+      this.kbId = wanted
+      await this.keepUrlSources(opts.dryRun)
+      return { id: wanted, name: wanted, created: false, exists: true }
+    }
+    const org = this.settings.organizationId
+    if (!org) {
+      throw new ActionError(`\`knowledge-base\` "${wanted}" is a name, and finding a Telzino knowledge base by name needs its organization.`, 'Add `organization-id`, or give the knowledge base id (a UUID).')
+    }
+    const found = await this.findKb(org, wanted)
+    if (found) {
+      this.kbId = found.id
+      await this.keepUrlSources(opts.dryRun)
+      return { id: found.id, name: found.name, created: false, exists: true }
+    }
+    if (!opts.create) {
+      throw new ActionError(`Telzino knowledge base "${wanted}" does not exist in organization ${org}.`, 'Create it, or set `create-if-missing: true`.')
+    }
+    if (opts.dryRun) return { id: '-', name: wanted, created: false, exists: false }
+    const description = this.settings.knowledgeBaseDescription || `Docs from ${this.namePrefix.slice(0, -1)}, kept in step by Knowledge Sync.`
+    const req = { method: 'POST' as const, url: `/v1/organizations/${encodeURIComponent(org)}/knowledge-bases`, operation: `create knowledge base "${wanted}"`, json: { name: wanted, description }, accept: [409] }
+    const res = await this.api.request(req)
+    if (res.status === 409) {
+      // Created meanwhile by a parallel run: names are unique in an organization.
+      const again = await this.findKb(org, wanted)
+      if (!again) throw this.api.failure(req, res)
+      this.kbId = again.id
+    } else {
+      this.kbId = this.api.parse(req, res, KbCreated).data.id
+    }
+    await this.keepUrlSources(opts.dryRun)
+    return { id: this.kbId, name: wanted, created: res.status !== 409, exists: true }
+  }
+
+  private async findKb(org: string, name: string): Promise<Kb | undefined> {
+    const list = await this.api.json({ method: 'GET', url: `/v1/organizations/${encodeURIComponent(org)}/knowledge-bases`, operation: 'list knowledge bases' }, KbList)
+    return list.data.find((kb) => kb.name === name)
+  }
+
+  private kbPath(kb: string, suffix = ''): string {
+    return `/v1/knowledge-bases/${encodeURIComponent(kb)}${suffix}`
+  }
+
+  private async sources(): Promise<Source[]> {
+    const list = await this.api.json({ method: 'GET', url: this.kbPath(this.kbId, '/sources'), operation: 'list the sources of the knowledge base' }, SourceList)
+    return list.data
+  }
+
+  /** `url-sources`: added when missing, re-ingested when present (the site may have changed); never deleted. */
+  private async keepUrlSources(dryRun: boolean): Promise<void> {
+    if (this.settings.urlSources.length === 0) return
+    if (dryRun) {
+      this.log.info(`Dry run: would add or re-ingest ${this.settings.urlSources.length} URL sources.`)
+      return
+    }
+    for (const url of this.settings.urlSources) {
+      await this.api.json(
+        { method: 'POST', url: this.kbPath(this.kbId, '/sources'), operation: `add or re-ingest the URL source ${url}`, json: { sourceType: 'url', url, forceReingest: true } },
+        UrlCreated
+      )
+      this.log.info(`URL source ${url}: queued for ingestion.`)
+    }
+  }
+
+  async listOwned(): Promise<RemoteDoc[]> {
+    const byKey = new Map<string, string[]>()
+    for (const s of await this.sources()) {
+      if (s.source_type !== 'file' || !s.name?.startsWith(this.namePrefix)) continue
+      const key = s.name.slice(this.namePrefix.length)
+      byKey.set(key, [...(byKey.get(key) ?? []), s.id])
+    }
+    // Telzino lists no content hash: a doc's digest is learned when an upload is refused as a duplicate.
+    return [...byKey].map(([key, ids]) => ({ key, ids }))
+  }
+
+  async upload(doc: LocalDoc, previous: RemoteDoc | undefined): Promise<UploadResult> {
+    const fileMime = mimeFor(doc.path)!
+    const bytes = await readDoc(doc)
+    const created = await this.createFileSource(doc, fileMime, previous)
+    if (created === 'duplicate') return { detail: 'unchanged: Telzino already holds this content', unchanged: true }
+    try {
+      await this.putBytes(created.presignedUrl, bytes, fileMime, doc.key)
+      await this.api.request({
+        method: 'POST',
+        url: `/v1/knowledge-sources/${encodeURIComponent(created.sourceId)}/enqueue`,
+        operation: `start ingesting ${doc.key}`,
+        json: { jobId: created.jobId, forceReindex: false },
+        idempotent: true
+      })
+      await this.waitForJob(created.jobId, doc.key)
+    } catch (error) {
+      // The new source never became usable: remove it, so the old one stays the only copy.
+      await this.deleteSource(created.sourceId, doc.key).catch((e: unknown) => this.log.warning(`Telzino: could not remove the failed source of ${doc.key}: ${errorMessage(e)}`))
+      throw error
+    }
+    // Only now is the new version searchable; the old one can go.
+    const warnings: string[] = []
+    for (const old of previous?.ids ?? []) {
+      try {
+        await this.deleteSource(old, doc.key)
+      } catch (error) {
+        warnings.push(`the previous source ${old} could not be deleted: ${errorMessage(error)}`)
+      }
+    }
+    return { detail: `source ${created.sourceId}`, warnings }
+  }
+
+  /**
+   * Creates the file source. Telzino refuses a file whose hash the KB already holds (409): when that
+   * is this doc's one source, the doc is unchanged; otherwise (a copy under another path, or two
+   * sources left by an interrupted run) the same bytes are sent again with `forceReingest`.
+   */
+  private async createFileSource(doc: LocalDoc, fileMime: string, previous: RemoteDoc | undefined): Promise<FileCreated['data'] | 'duplicate'> {
+    const body = { sourceType: 'file', fileName: this.namePrefix + doc.key, fileMime, fileSize: doc.size, contentHash: doc.digests.md5 }
+    const req = { method: 'POST' as const, url: this.kbPath(this.kbId, '/sources'), operation: `create the source for ${doc.key}`, json: body, accept: [409] }
+    const res = await this.api.request(req)
+    if (res.status !== 409) return this.api.parse(req, res, FileCreated).data
+    const duplicateOf = duplicateSourceId(res.text())
+    const isThisDoc = previous?.ids.length === 1 && (duplicateOf === undefined || duplicateOf === previous.ids[0])
+    if (isThisDoc) return 'duplicate'
+    const forced = await this.api.json({ ...req, json: { ...body, forceReingest: true }, accept: [] }, FileCreated)
+    return forced.data
+  }
+
+  private async putBytes(url: string, bytes: Buffer, fileMime: string, key: string): Promise<void> {
+    const put = (contentType: boolean) =>
+      this.storage.request({
+        method: 'PUT',
+        url,
+        operation: `upload ${key} to storage`,
+        headers: contentType ? { 'content-type': fileMime } : {},
+        body: bytes,
+        auth: false,
+        accept: contentType ? [403] : []
+      })
+    const res = await put(true)
+    // A URL signed without a Content-Type refuses one (403): send the bytes once more without it.
+    if (res.status === 403) await put(false)
+  }
+
+  private async waitForJob(jobId: string, key: string): Promise<void> {
+    const deadline = Date.now() + this.settings.processingTimeoutSeconds * 1000
+    let wait = 200
+    for (;;) {
+      const job = await this.api.json({ method: 'GET', url: `/v1/rag/jobs/${encodeURIComponent(jobId)}`, operation: `check the ingestion of ${key}` }, JobStatus)
+      const status = job.data.status.toLowerCase()
+      if (status === 'complete' || status === 'completed') return
+      if (status === 'failed' || status === 'error') {
+        throw new VendorHttpError({ vendor: 'Telzino', operation: `ingest ${key}`, detail: `the ingestion job failed: ${job.data.error_text ?? 'no reason given'}` })
+      }
+      if (Date.now() + wait > deadline) {
+        throw new VendorHttpError({
+          vendor: 'Telzino',
+          operation: `ingest ${key}`,
+          detail: `still ${status} after ${this.settings.processingTimeoutSeconds} s; raise \`processing-timeout\` if Telzino is slow today`
+        })
+      }
+      await sleep(wait)
+      wait = Math.min(3_000, Math.round(wait * 1.5))
+    }
+  }
+
+  private async deleteSource(sourceId: string, key: string): Promise<void> {
+    await this.api.request({ method: 'DELETE', url: `/v1/knowledge-sources/${encodeURIComponent(sourceId)}`, operation: `delete the source of ${key}`, accept: [404] })
+  }
+
+  async remove(remote: RemoteDoc): Promise<RemoveResult> {
+    for (const sourceId of remote.ids) await this.deleteSource(sourceId, remote.key)
+    return { action: 'deleted', detail: remote.ids.length === 1 ? `source ${remote.ids[0]}` : `${remote.ids.length} sources` }
+  }
+}
+
+/** The existing source a 409 names, where Telzino says (the body is undocumented). */
+function duplicateSourceId(text: string): string | undefined {
+  try {
+    const body: unknown = JSON.parse(text)
+    if (!isRecord(body)) return undefined
+    const id = body.sourceId ?? (isRecord(body.data) ? body.data.sourceId : undefined) ?? (isRecord(body.details) ? body.details.sourceId : undefined)
+    return typeof id === 'string' ? id : undefined
+  } catch {
+    return undefined
+  }
+}
