@@ -28,14 +28,14 @@ describe('actionlint on the repository', () => {
     expect(problems).toEqual([])
     expect(findings.map(formatFinding)).toEqual([])
     const files = new Set(targets.map((t) => t.file))
-    for (const f of ['.github/workflows/ci.yml', '.github/workflows/release.yml', '.github/workflows/codeql.yml', 'README.md']) {
+    for (const f of ['.github/workflows/ci.yml', '.github/workflows/release.yml', '.github/workflows/codeql.yml', 'README.md', 'docs/recipes.md']) {
       expect(files).toContain(f)
     }
   })
 
   it('reads every yaml block of the docs as a target (none is skipped)', () => {
     const { targets } = collectTargets(root)
-    for (const file of ['README.md', 'docs/agent.md']) {
+    for (const file of ['README.md', 'docs/recipes.md', 'docs/agent.md']) {
       const blocks = yamlBlocks(readFileSync(join(root, file), 'utf8'))
       expect(targets.filter((t) => t.file === file)).toHaveLength(blocks.length)
     }
