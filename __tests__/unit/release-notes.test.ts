@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { releaseNotes } from '../scripts/release-notes.ts'
+import { releaseNotes } from '../../scripts/release-notes.ts'
 
-const root = join(import.meta.dirname, '..')
+const root = join(import.meta.dirname, '..', '..')
 
 const changelog = [
   '# Changelog',

@@ -15,9 +15,9 @@ import {
   unpinnedActions,
   yamlBlocks,
   type LintTarget
-} from '../scripts/actionlint.ts'
+} from '../../scripts/actionlint.ts'
 
-const root = join(import.meta.dirname, '..')
+const root = join(import.meta.dirname, '..', '..')
 const inputs = actionInputs(root)
 
 const target = (text: string, file = 'test.yml'): LintTarget => ({ file, shape: 'workflow', text, sourceLine: (l) => l })
