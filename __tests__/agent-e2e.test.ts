@@ -6,8 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_ACCOUNTS } from '../emulator/demo-accounts.ts'
 import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
-import { GITHUB_EMULATOR_TOKEN } from '../emulator/vendors/github.ts'
-import { DEMO_CLIENT } from '../emulator/vendors/stackspot-idm.ts'
+import { GITHUB_EMULATOR_TOKEN } from '../emulator/vendors/github/index.ts'
+import { allVendors } from '../emulator/vendors/index.ts'
+import { DEMO_CLIENT } from '../emulator/vendors/stackspot-idm/index.ts'
 import { makeRepo, type TestRepo } from './helpers/git-repo.js'
 import { pullRequestPayload } from './helpers/payloads.js'
 import { runAction } from './helpers/run-action.js'
@@ -23,7 +24,7 @@ let base: string
 let head: string
 let workspace: string
 beforeAll(async () => {
-  emu = await startEmulator()
+  emu = await startEmulator({ vendors: allVendors() })
   repo = await makeRepo({ 'docs/a.md': '# Alpha\n\nOld.\n', 'docs/b.md': '# Beta\n' })
   base = await repo.head()
   await repo.write({ 'docs/a.md': '# Alpha\n\nNew wording for the agent.\n', 'docs/new.md': '# New page\n' })

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { demoInputs } from '../emulator/demo-accounts.ts'
 import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
-import { createCastrelEmulator, type CastrelKnowledge } from '../emulator/vendors/castrel.ts'
+import { createCastrelEmulator, type CastrelKnowledge } from '../emulator/vendors/castrel/index.ts'
 import { knowledgeName } from '../src/vendors/castrel/index.js'
 import { makeRepo, type TestRepo } from './helpers/git-repo.js'
 import { workflowDispatchPayload } from './helpers/payloads.js'

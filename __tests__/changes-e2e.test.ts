@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
-import { createGithubEmulator } from '../emulator/vendors/github.ts'
+import { createGithubEmulator } from '../emulator/vendors/github/index.ts'
 import { demoInputs } from '../emulator/demo-accounts.ts'
-import { createStaffifyEmulator } from '../emulator/vendors/staffify.ts'
+import { createStaffifyEmulator } from '../emulator/vendors/staffify/index.ts'
 import { parseNameStatus } from '../src/changes/detect.ts'
 import { parseTag } from '../src/vendors/staffify/entries.ts'
 import { git, makeRepo, type TestRepo } from './helpers/git-repo.ts'

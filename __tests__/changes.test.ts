@@ -6,7 +6,7 @@
 import { getOctokit } from '@actions/github'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
-import { createGithubEmulator } from '../emulator/vendors/github.ts'
+import { createGithubEmulator } from '../emulator/vendors/github/index.ts'
 import { detectChanges, parseNameStatus } from '../src/changes/detect.ts'
 import type { ChangeSet, FileChange } from '../src/changes/types.ts'
 import { toRunContext } from '../src/context.ts'

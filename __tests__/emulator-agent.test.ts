@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { DEMO_ACCOUNTS } from '../emulator/demo-accounts.ts'
 import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
-import { createStackspotAgentEmulator } from '../emulator/vendors/stackspot-agent.ts'
-import { DEMO_CLIENT, StackSpotIdm } from '../emulator/vendors/stackspot-idm.ts'
+import { createStackspotAgentEmulator } from '../emulator/vendors/stackspot-agent/index.ts'
+import { DEMO_CLIENT, StackSpotIdm } from '../emulator/vendors/stackspot-idm/index.ts'
 
 let emu: RunningEmulator
 beforeAll(async () => {

@@ -7,7 +7,7 @@
 import { getOctokit } from '@actions/github'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
-import { GITHUB_EMULATOR_TOKEN, createGithubEmulator } from '../emulator/vendors/github.ts'
+import { GITHUB_EMULATOR_TOKEN, createGithubEmulator } from '../emulator/vendors/github/index.ts'
 
 const REPO = 'octo/docs'
 const BOT = 'ghs_bot_token'

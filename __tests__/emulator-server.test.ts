@@ -1,6 +1,7 @@
 /** The emulator framework: routing, generic faults, the admin API and the request log. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { EmuError, Router, startEmulator, type RunningEmulator, type VendorEmulator } from '../emulator/server.ts'
+import { EmuError, type Router, type VendorEmulator } from '../emulator/framework.ts'
+import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
 
 let items: string[] = []
 const echo: VendorEmulator = {

@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
-import { DEMO_CLIENT, StackSpotIdm } from '../emulator/vendors/stackspot-idm.ts'
-import { createStackspotEmulator } from '../emulator/vendors/stackspot.ts'
+import { DEMO_CLIENT, StackSpotIdm } from '../emulator/vendors/stackspot-idm/index.ts'
+import { createStackspotEmulator } from '../emulator/vendors/stackspot/index.ts'
 import { storedZip } from './helpers/stored-zip.ts'
 
 let emu: RunningEmulator

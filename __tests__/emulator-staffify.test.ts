@@ -1,7 +1,7 @@
 /** The Staffify emulator held to shared/vendor-docs/staffify-knowledge-bases.txt and NOTES.md §3. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
-import { STAFFIFY_DEMO_KEY, createStaffifyEmulator } from '../emulator/vendors/staffify.ts'
+import { STAFFIFY_DEMO_KEY, createStaffifyEmulator } from '../emulator/vendors/staffify/index.ts'
 
 let emu: RunningEmulator
 let api: string

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
 import { demoInputs } from '../emulator/demo-accounts.ts'
-import { createStaffifyEmulator } from '../emulator/vendors/staffify.ts'
+import { createStaffifyEmulator } from '../emulator/vendors/staffify/index.ts'
 import { parseTag } from '../src/vendors/staffify/entries.js'
 import { makeRepo, type TestRepo } from './helpers/git-repo.js'
 import { workflowDispatchPayload } from './helpers/payloads.js'

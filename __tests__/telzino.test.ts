@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { DEMO_ACCOUNTS, demoInputs } from '../emulator/demo-accounts.ts'
 import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
-import { createTelzinoEmulator, type TelzinoSource } from '../emulator/vendors/telzino.ts'
+import { createTelzinoEmulator, type TelzinoSource } from '../emulator/vendors/telzino/index.ts'
 import { makeRepo, type TestRepo } from './helpers/git-repo.js'
 import { workflowDispatchPayload } from './helpers/payloads.js'
 import { runAction } from './helpers/run-action.js'

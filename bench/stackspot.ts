@@ -16,7 +16,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
 import { demoInputs } from '../emulator/demo-accounts.ts'
-import { DEMO_CLIENT } from '../emulator/vendors/stackspot-idm.ts'
+import { allVendors } from '../emulator/vendors/index.ts'
+import { DEMO_CLIENT } from '../emulator/vendors/stackspot-idm/index.ts'
 import { makeRepo, type TestRepo } from '../__tests__/helpers/git-repo.ts'
 import { pushPayload, workflowDispatchPayload } from '../__tests__/helpers/payloads.ts'
 import { ACTION_ENTRY, runAction, type RunResult } from '../__tests__/helpers/run-action.ts'
@@ -150,7 +151,7 @@ async function main(): Promise<void> {
     rssHook,
     "import { writeFileSync } from 'node:fs'\nprocess.on('exit', () => { if (process.env.KS_BENCH_RSS_FILE) writeFileSync(process.env.KS_BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)) })\n"
   )
-  const emu = await startEmulator({ processingMs: PROCESSING_MS })
+  const emu = await startEmulator({ vendors: allVendors(), processingMs: PROCESSING_MS })
   emu.vendors.get('stackspot')!.seed!({ settings: { newKsDelayMs: 0 }, knowledgeSources: [{ slug: 'bench' }, { slug: 'baseline' }, { slug: 'big' }, { slug: 'small' }, { slug: 'bl-change' }] })
   emu.faults.add({ kind: 'latency', ms: LATENCY_MS, route: '*', persistent: true })
   const results: string[] = []

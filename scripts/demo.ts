@@ -16,6 +16,7 @@ import { git, makeRepo, type TestRepo } from '../__tests__/helpers/git-repo.ts'
 import { pullRequestPayload, pushPayload } from '../__tests__/helpers/payloads.ts'
 import { runAction, type RunResult } from '../__tests__/helpers/run-action.ts'
 import { DEMO_ACCOUNTS, demoInputs } from '../emulator/demo-accounts.ts'
+import { allVendors } from '../emulator/vendors/index.ts'
 
 const root = resolve(import.meta.dirname, '..')
 const { values } = parseArgs({ options: { vendor: { type: 'string', default: 'stackspot' } } })
@@ -94,7 +95,7 @@ function expect(condition: boolean, what: string): void {
 
 async function main(): Promise<void> {
   buildIfNeeded()
-  const emu = await startEmulator({ processingMs: 50 })
+  const emu = await startEmulator({ vendors: allVendors(), processingMs: 50 })
   let repo: TestRepo | undefined
   try {
     step(`Vendor emulator on ${emu.url} (vendor: ${vendor})`)

@@ -1,17 +1,16 @@
-import type { VendorEmulator } from '../server.ts'
-import { createCastrelEmulator } from './castrel.ts'
-import { createGithubEmulator } from './github.ts'
-import { createStackspotAgentEmulator } from './stackspot-agent.ts'
-import { StackSpotIdm } from './stackspot-idm.ts'
-import { createStackspotEmulator } from './stackspot.ts'
-import { createStaffifyEmulator } from './staffify.ts'
-import { createTelzinoEmulator } from './telzino.ts'
+import { createCastrelEmulator } from './castrel/index.ts'
+import { createGithubEmulator } from './github/index.ts'
+import { createStackspotAgentEmulator } from './stackspot-agent/index.ts'
+import { StackSpotIdm } from './stackspot-idm/index.ts'
+import { createStackspotEmulator } from './stackspot/index.ts'
+import { createStaffifyEmulator } from './staffify/index.ts'
+import { createTelzinoEmulator } from './telzino/index.ts'
 
 /**
  * Every emulated service with fresh state. The StackSpot IDM is shared: the Knowledge Sources
  * and Agents emulators accept the tokens it issues.
  */
-export function allVendors(): VendorEmulator[] {
+export function allVendors() {
   const idm = new StackSpotIdm()
   return [
     idm,

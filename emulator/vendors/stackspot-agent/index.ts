@@ -24,9 +24,9 @@
 import { randomBytes } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { DEMO_ACCOUNTS } from '../demo-accounts.ts'
-import { EmuError, type EmuContext, type EmuRequest, type Router, type VendorEmulator } from '../server.ts'
-import type { StackSpotIdm } from './stackspot-idm.ts'
+import { DEMO_ACCOUNTS } from '../../demo-accounts.ts'
+import { EmuError, type EmuContext, type EmuRequest, type Router, type VendorEmulator } from '../../framework.ts'
+import type { StackSpotIdm } from '../stackspot-idm/index.ts'
 
 const BASE = '/stackspot/agent'
 

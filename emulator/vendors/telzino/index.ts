@@ -15,8 +15,8 @@
  * the next PUT with 500; `telzino-expire-tokens` expires every issued token.
  */
 import { createHash, randomUUID } from 'node:crypto'
-import { DEMO_ACCOUNTS } from '../demo-accounts.ts'
-import { EmuError, type EmuContext, type EmuRequest, type Router, type VendorEmulator } from '../server.ts'
+import { DEMO_ACCOUNTS } from '../../demo-accounts.ts'
+import { EmuError, type EmuContext, type EmuRequest, type Router, type VendorEmulator } from '../../framework.ts'
 
 const MAX_FILE_BYTES = 50 * 1024 * 1024
 const MIME_TYPES = new Set([

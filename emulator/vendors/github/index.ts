@@ -14,7 +14,7 @@
  * from GET /user (as installation tokens do); `readOnly` tokens get that 403 on every write, and
  * `permissions` can withhold `contents` (compare) or `pull_requests` (pull endpoints).
  */
-import { EmuError, type EmuContext, type EmuRequest, type EmuResult, type Router, type VendorEmulator } from '../server.ts'
+import { EmuError, type EmuContext, type EmuRequest, type EmuResult, type Router, type VendorEmulator } from '../../framework.ts'
 
 const BASE = '/github'
 const DOCS = 'https://docs.github.com/rest'

@@ -13,8 +13,8 @@
  * Faults: `{"kind":"vendor","name":"castrel-error-envelope","match":"<path part>"}` answers HTTP 200 with
  * `{code: 500, message: "common.internal_error"}` on a matching route.
  */
-import { DEMO_ACCOUNTS } from '../demo-accounts.ts'
-import { EmuError, type EmuContext, type EmuRequest, type Router, type VendorEmulator } from '../server.ts'
+import { DEMO_ACCOUNTS } from '../../demo-accounts.ts'
+import { EmuError, type EmuContext, type EmuRequest, type Router, type VendorEmulator } from '../../framework.ts'
 
 const TYPES = ['default', 'document']
 const TRIGGER_NEEDS: Record<string, string | null> = {

@@ -4,8 +4,8 @@
  * POST /stackspot/idm/{realm}/oidc/oauth/token, form-encoded grant_type/client_id/client_secret.
  */
 import { randomBytes } from 'node:crypto'
-import { DEMO_ACCOUNTS } from '../demo-accounts.ts'
-import { EmuError, type EmuContext, type EmuRequest, type Router, type VendorEmulator } from '../server.ts'
+import { DEMO_ACCOUNTS } from '../../demo-accounts.ts'
+import { EmuError, type EmuContext, type EmuRequest, type Router, type VendorEmulator } from '../../framework.ts'
 
 export interface IdmClient {
   clientId: string

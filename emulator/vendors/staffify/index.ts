@@ -15,9 +15,9 @@
  *   staffify-upload-fail      the upload job ends `failed`
  */
 import { randomBytes } from 'node:crypto'
-import { DEMO_ACCOUNTS } from '../demo-accounts.ts'
-import { boundaryOf, parseMultipart } from './multipart.ts'
-import { EmuError, type EmuContext, type EmuRequest, type EmuResult, type Router, type VendorEmulator } from '../server.ts'
+import { DEMO_ACCOUNTS } from '../../demo-accounts.ts'
+import { boundaryOf, parseMultipart } from '../../multipart.ts'
+import { EmuError, type EmuContext, type EmuRequest, type EmuResult, type Router, type VendorEmulator } from '../../framework.ts'
 
 export const STAFFIFY_DEMO_KEY: string = DEMO_ACCOUNTS.staffify.apiKey
 export const STAFFIFY_DEMO_ORG = 'org_demo'

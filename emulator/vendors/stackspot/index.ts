@@ -7,9 +7,9 @@
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto'
 import yauzl from 'yauzl'
-import { EmuError, type EmuContext, type EmuRequest, type Router, type VendorEmulator } from '../server.ts'
-import { parseMultipart } from './multipart.ts'
-import type { StackSpotIdm } from './stackspot-idm.ts'
+import { EmuError, type EmuContext, type EmuRequest, type Router, type VendorEmulator } from '../../framework.ts'
+import { parseMultipart } from '../../multipart.ts'
+import type { StackSpotIdm } from '../stackspot-idm/index.ts'
 
 /** "When adding new files to a Knowledge Source, the limit is 10 MiB." */
 export const MAX_FILE_BYTES = 10 * 1024 * 1024
