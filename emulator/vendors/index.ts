@@ -1,3 +1,13 @@
+/**
+ * The vendors the entry points (cli, demo, bench, tests) hand to startEmulator. Each lives in its
+ * own folder with the same layout:
+ *   index.ts     the factory: name, register (mounts the routes), state, reset, seed; public exports
+ *   state.ts     the store: its data, reset, state() view and seeding, with the exported
+ *                `<Vendor>State` and `<Vendor>Seed` types
+ *   routes*.ts   the HTTP handlers, each module `register…Routes(router, store)`
+ *   other files  helpers of that vendor alone (auth, validation, files, shapes)
+ */
+import type { RunningEmulator } from '../server.ts'
 import { createCastrelEmulator } from './castrel/index.ts'
 import { createGithubEmulator } from './github/index.ts'
 import { createStackspotAgentEmulator } from './stackspot-agent/index.ts'
@@ -22,3 +32,9 @@ export function allVendors() {
     createGithubEmulator()
   ]
 }
+
+/** Any one of the vendors above, with its own state and seed types. */
+export type KnownVendor = ReturnType<typeof allVendors>[number]
+
+/** An emulator started with allVendors(): `emu.vendor('staffify').state()` is typed. */
+export type FullEmulator = RunningEmulator<KnownVendor>
