@@ -136,6 +136,8 @@ describe('knowledge sources', () => {
 
 describe('per-file upload flow', () => {
   it('form → S3 POST (fields, then file) → knowledge-objects → NEW/PROCESSING/INDEXED → object listed with a SHA-256 checksum', async () => {
+    // Three requests lie between the file landing and the PROCESSING check: more than 40 ms on a busy machine.
+    emu.ctx.processingMs = 500
     await createKs()
     const jwt = await token()
     const form = await uploadForm('guide/intro.md', 'docs-ks', jwt)
