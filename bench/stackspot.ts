@@ -16,7 +16,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
 import { demoInputs } from '../emulator/demo-accounts.ts'
-import { DEMO_CLIENT } from '../emulator/vendors/stackspot-idm.ts'
+import { allVendors, type FullEmulator } from '../emulator/vendors/index.ts'
+import { DEMO_CLIENT } from '../emulator/vendors/stackspot-idm/index.ts'
+import type { StackspotState } from '../emulator/vendors/stackspot/index.ts'
 import { makeRepo, type TestRepo } from '../__tests__/helpers/git-repo.ts'
 import { pushPayload, workflowDispatchPayload } from '../__tests__/helpers/payloads.ts'
 import { ACTION_ENTRY, runAction, type RunResult } from '../__tests__/helpers/run-action.ts'
@@ -124,14 +126,14 @@ async function baseline(emu: RunningEmulator, slug: string, docs: Record<string,
   return counted(emu, performance.now() - started)
 }
 
-function seedObjects(emu: RunningEmulator, slug: string, docs: Record<string, string>): void {
-  emu.vendors.get('stackspot')!.seed!({
+function seedObjects(emu: FullEmulator, slug: string, docs: Record<string, string>): void {
+  emu.vendor('stackspot').seed({
     knowledgeSources: [{ slug, objects: Object.entries(docs).map(([file_path, content]) => ({ file_path, content, standalone: false })) }]
   })
 }
 
 async function objectCount(emu: RunningEmulator, slug: string): Promise<number> {
-  const state = (await (await fetch(`${emu.url}/_emulator/state/stackspot`)).json()) as { knowledgeSources: Array<{ slug: string; objects: unknown[] }> }
+  const state = (await (await fetch(`${emu.url}/_emulator/state/stackspot`)).json()) as StackspotState
   return state.knowledgeSources.find((k) => k.slug === slug)?.objects.length ?? 0
 }
 
@@ -150,8 +152,8 @@ async function main(): Promise<void> {
     rssHook,
     "import { writeFileSync } from 'node:fs'\nprocess.on('exit', () => { if (process.env.KS_BENCH_RSS_FILE) writeFileSync(process.env.KS_BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)) })\n"
   )
-  const emu = await startEmulator({ processingMs: PROCESSING_MS })
-  emu.vendors.get('stackspot')!.seed!({ settings: { newKsDelayMs: 0 }, knowledgeSources: [{ slug: 'bench' }, { slug: 'baseline' }, { slug: 'big' }, { slug: 'small' }, { slug: 'bl-change' }] })
+  const emu = await startEmulator({ vendors: allVendors(), processingMs: PROCESSING_MS })
+  emu.vendor('stackspot').seed({ settings: { newKsDelayMs: 0 }, knowledgeSources: [{ slug: 'bench' }, { slug: 'baseline' }, { slug: 'big' }, { slug: 'small' }, { slug: 'bl-change' }] })
   emu.faults.add({ kind: 'latency', ms: LATENCY_MS, route: '*', persistent: true })
   const results: string[] = []
   const verdicts: string[] = []

@@ -5,8 +5,9 @@
 import { parseArgs } from 'node:util'
 import { startEmulator } from './server.ts'
 import { DEMO_ACCOUNTS } from './demo-accounts.ts'
-import { GITHUB_EMULATOR_TOKEN } from './vendors/github.ts'
-import { DEMO_CLIENT } from './vendors/stackspot-idm.ts'
+import { GITHUB_EMULATOR_TOKEN } from './vendors/github/index.ts'
+import { allVendors } from './vendors/index.ts'
+import { DEMO_CLIENT } from './vendors/stackspot-idm/index.ts'
 
 const { values } = parseArgs({
   options: {
@@ -20,7 +21,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`--port must be a port number, got "${values.port}"`)
   process.exit(2)
 }
-const emulator = await startEmulator({ port, processingMs: Number(values['processing-ms']), tokenTtlSeconds: Number(values['token-ttl']) })
+const emulator = await startEmulator({ vendors: allVendors(), port, processingMs: Number(values['processing-ms']), tokenTtlSeconds: Number(values['token-ttl']) })
 console.log(`Vendor emulator listening on ${emulator.url} (loopback only)\n`)
 console.log('Pass these to the action (or set GITHUB_API_URL for the GitHub API):')
 for (const [name, url] of Object.entries(emulator.urls)) console.log(`  ${name.padEnd(20)} ${url}`)

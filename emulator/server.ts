@@ -1,7 +1,8 @@
 /**
  * The vendor emulator: one HTTP server on loopback that behaves as the vendor docs in
  * shared/vendor-docs describe, with per-route fault injection and an inspectable state.
- * Dev tooling only: never bundled into dist/.
+ * Dev tooling only: never bundled into dist/. The caller chooses the vendors (vendors/index.ts
+ * has them all); the plugin API they are written against is framework.ts.
  *
  * URL layout (base = http://127.0.0.1:PORT):
  *   /stackspot          StackSpot Knowledge Sources API (api-url)
@@ -17,170 +18,7 @@
 import http from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-
-export interface EmuRequest {
-  readonly method: string
-  readonly url: URL
-  readonly path: string
-  readonly headers: http.IncomingHttpHeaders
-  readonly body: Buffer
-  readonly params: Record<string, string>
-  text(): string
-  /** Parses the body as JSON; throws EmuError(400) when it is not. */
-  json(): unknown
-  /** The raw Node request, for handlers that parse multipart bodies. */
-  readonly raw: http.IncomingMessage
-}
-
-export interface EmuResult {
-  status: number
-  json?: unknown
-  body?: string | Buffer
-  headers?: Record<string, string>
-  /** Write the response yourself (SSE). The framework does nothing else with it. */
-  stream?: (res: http.ServerResponse) => Promise<void>
-}
-
-export type Handler = (req: EmuRequest) => EmuResult | Promise<EmuResult>
-
-/** Throw from a handler to answer with an error status and body. */
-export class EmuError extends Error {
-  readonly status: number
-  readonly payload: unknown
-  readonly headers: Record<string, string>
-  constructor(status: number, payload: unknown, headers: Record<string, string> = {}) {
-    super(typeof payload === 'string' ? payload : JSON.stringify(payload))
-    this.status = status
-    this.payload = payload
-    this.headers = headers
-  }
-}
-
-interface Route {
-  method: string
-  pattern: string
-  regex: RegExp
-  keys: string[]
-  handler: Handler
-}
-
-export class Router {
-  readonly routes: Route[] = []
-  add(method: string, pattern: string, handler: Handler): void {
-    const keys: string[] = []
-    const regex = new RegExp(
-      '^' +
-        pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:(\w+)(\*)?/g, (_m, key: string, star?: string) => {
-          keys.push(key)
-          return star ? '(.+)' : '([^/]+)'
-        }) +
-        '/?$'
-    )
-    this.routes.push({ method, pattern, regex, keys, handler })
-  }
-  match(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
-    for (const route of this.routes) {
-      if (route.method !== method && route.method !== '*') continue
-      const m = route.regex.exec(path)
-      if (!m) continue
-      const params: Record<string, string> = {}
-      route.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1]!)))
-      return { route, params }
-    }
-    return undefined
-  }
-}
-
-/**
- * A fault to inject. `route` is `METHOD /path/pattern` as registered (or `*`), `match` a substring
- * the URL or body must contain. Generic kinds are applied by the server before the handler runs;
- * `vendor` faults are looked up by the vendor modules by `name` (e.g. `processing-error`).
- */
-export interface FaultSpec {
-  route?: string
-  match?: string
-  kind: 'latency' | 'status' | 'reset' | 'stall' | 'vendor'
-  ms?: number
-  status?: number
-  body?: unknown
-  retryAfter?: number
-  /** How many requests it applies to; 0 or absent with `persistent` = forever. Default 1. */
-  times?: number
-  persistent?: boolean
-  name?: string
-  data?: Record<string, unknown>
-}
-
-interface ActiveFault extends FaultSpec {
-  id: number
-  remaining: number
-  hits: number
-}
-
-export class Faults {
-  private next = 1
-  readonly active: ActiveFault[] = []
-  add(spec: FaultSpec): number {
-    const id = this.next++
-    const remaining = spec.persistent || spec.times === 0 ? Infinity : (spec.times ?? 1)
-    this.active.push({ ...spec, id, remaining, hits: 0 })
-    return id
-  }
-  clear(): void {
-    this.active.length = 0
-  }
-  /** Faults of a generic kind that apply to this request; consumes one use of each. */
-  takeGeneric(routePattern: string, method: string, req: { url: URL; body: Buffer }): ActiveFault[] {
-    const hits: ActiveFault[] = []
-    for (const f of this.active) {
-      if (f.kind === 'vendor' || f.remaining <= 0) continue
-      if (!routeMatches(f.route, method, routePattern, req.url.pathname)) continue
-      if (f.match && !req.url.toString().includes(f.match) && !req.body.includes(f.match)) continue
-      f.remaining--
-      f.hits++
-      hits.push(f)
-    }
-    return hits
-  }
-  /** A vendor fault by name whose `match` (if any) is contained in `subject`; consumes one use. */
-  take(name: string, subject = ''): ActiveFault | undefined {
-    for (const f of this.active) {
-      if (f.kind !== 'vendor' || f.name !== name || f.remaining <= 0) continue
-      if (f.match && !subject.includes(f.match)) continue
-      f.remaining--
-      f.hits++
-      return f
-    }
-    return undefined
-  }
-}
-
-function routeMatches(spec: string | undefined, method: string, pattern: string, pathname: string): boolean {
-  if (!spec || spec === '*') return true
-  const [m, p] = spec.includes(' ') ? (spec.split(' ', 2) as [string, string]) : ['*', spec]
-  if (m !== '*' && m !== method) return false
-  return p === pattern || p === pathname || (p.endsWith('*') && pathname.startsWith(p.slice(0, -1)))
-}
-
-export interface EmuContext {
-  /** Base URL of the server, e.g. http://127.0.0.1:4010. */
-  readonly baseUrl: () => string
-  readonly faults: Faults
-  /** Token lifetime in seconds for the token endpoints (configurable for expiry tests). */
-  tokenTtlSeconds: number
-  /** How long vendor-side processing takes in ms (file indexing, RAG jobs). */
-  processingMs: number
-}
-
-/** One vendor (or GitHub) emulated: its routes, state, reset and seeding. */
-export interface VendorEmulator {
-  readonly name: string
-  register(router: Router, ctx: EmuContext): void
-  state(): unknown
-  reset(): void
-  /** Adds content "by hand" (manual objects, entries, sources, PR files...). Returns what was made. */
-  seed?(body: unknown): unknown
-}
+import { EmuError, Faults, Router, type EmuContext, type EmuRequest, type EmuResult, type FaultSpec, type VendorEmulator } from './framework.ts'
 
 export interface RequestRecord {
   method: string
@@ -191,28 +29,37 @@ export interface RequestRecord {
   hasAuthorization: boolean
 }
 
-export interface EmulatorOptions {
+export interface EmulatorOptions<V extends VendorEmulator = VendorEmulator> {
   port?: number
   host?: string
   tokenTtlSeconds?: number
   processingMs?: number
-  vendors?: VendorEmulator[]
+  vendors: readonly V[]
 }
 
-export interface RunningEmulator {
+/** The vendor among `V` whose name is `N`, with its own state and seed types. */
+export type VendorNamed<V extends VendorEmulator, N extends string> = Extract<V, { readonly name: N }>
+
+/** Every vendor's state by name, as `GET /_emulator/state` answers it. */
+export type StatesOf<V extends VendorEmulator> = { [K in V as K['name']]: ReturnType<K['state']> }
+
+/** `V` is the union of the vendors it hosts, which types `vendor(name)` and `state()`. */
+export interface RunningEmulator<V extends VendorEmulator = VendorEmulator> {
   readonly url: string
   readonly ctx: EmuContext
   readonly faults: Faults
-  readonly vendors: ReadonlyMap<string, VendorEmulator>
+  readonly vendors: ReadonlyMap<string, V>
+  /** One hosted vendor by name; throws when this emulator was started without it. */
+  vendor<N extends V['name']>(name: N): VendorNamed<V, N>
   readonly requests: RequestRecord[]
   /** URLs to pass as inputs. */
   readonly urls: Record<string, string>
-  state(): Record<string, unknown>
+  state(): StatesOf<V>
   reset(): void
   close(): Promise<void>
 }
 
-export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+export async function startEmulator<V extends VendorEmulator>(options: EmulatorOptions<V>): Promise<RunningEmulator<V>> {
   const host = options.host ?? '127.0.0.1'
   let baseUrl = ''
   const faults = new Faults()
@@ -222,10 +69,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     tokenTtlSeconds: options.tokenTtlSeconds ?? 1199,
     processingMs: options.processingMs ?? 30
   }
-  const vendors = new Map<string, VendorEmulator>()
+  const vendors = new Map<string, V>()
   const router = new Router()
-  const list = options.vendors ?? (await import('./vendors/index.ts')).allVendors()
-  for (const v of list) {
+  for (const v of options.vendors) {
     vendors.set(v.name, v)
     v.register(router, ctx)
   }
@@ -266,10 +112,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     return { status: 200, json: { tokenTtlSeconds: ctx.tokenTtlSeconds, processingMs: ctx.processingMs } }
   })
 
-  function stateOf(): Record<string, unknown> {
+  function stateOf(): StatesOf<V> {
     const out: Record<string, unknown> = {}
     for (const [name, v] of vendors) out[name] = v.state()
-    return out
+    return out as StatesOf<V>
+  }
+  function vendor<N extends V['name']>(name: N): VendorNamed<V, N> {
+    const v = vendors.get(name)
+    if (!v) throw new Error(`this emulator was started without the ${name} vendor`)
+    // The map is keyed by each vendor's own name, so the one found is the one named N.
+    return v as VendorNamed<V, N>
   }
   function resetAll(): void {
     for (const v of vendors.values()) v.reset()
@@ -385,6 +237,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     ctx,
     faults,
     vendors,
+    vendor,
     requests,
     urls: emulatorUrls(baseUrl),
     state: stateOf,

@@ -11,11 +11,12 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { startEmulator, type RunningEmulator } from '../emulator/server.ts'
+import { startEmulator } from '../emulator/server.ts'
 import { git, makeRepo, type TestRepo } from '../__tests__/helpers/git-repo.ts'
 import { pullRequestPayload, pushPayload } from '../__tests__/helpers/payloads.ts'
 import { runAction, type RunResult } from '../__tests__/helpers/run-action.ts'
 import { DEMO_ACCOUNTS, demoInputs } from '../emulator/demo-accounts.ts'
+import { allVendors, type FullEmulator } from '../emulator/vendors/index.ts'
 
 const root = resolve(import.meta.dirname, '..')
 const { values } = parseArgs({ options: { vendor: { type: 'string', default: 'stackspot' } } })
@@ -38,7 +39,7 @@ function buildIfNeeded(): void {
 }
 
 /** What GitHub knows about a push: the compare of before...after, taken from the real repository. */
-async function seedCompare(emu: RunningEmulator, repo: TestRepo, before: string, after: string): Promise<void> {
+async function seedCompare(emu: FullEmulator, repo: TestRepo, before: string, after: string): Promise<void> {
   const raw = await git(repo.work, 'diff', '--name-status', '-M', '-z', before, after)
   const parts = raw.split('\0').filter(Boolean)
   const files: Array<{ filename: string; status: string; previous_filename?: string }> = []
@@ -50,7 +51,7 @@ async function seedCompare(emu: RunningEmulator, repo: TestRepo, before: string,
       files.push({ filename: parts[i++]!, status: 'renamed', previous_filename: from })
     } else files.push({ filename: parts[i++]!, status: status[code[0]!] ?? 'modified' })
   }
-  emu.vendors.get('github')!.seed!({ repo: 'octo/handbook', compares: [{ base: before, head: after, status: 'ahead', files }] })
+  emu.vendor('github').seed({ repo: 'octo/handbook', compares: [{ base: before, head: after, status: 'ahead', files }] })
 }
 
 function show(title: string, r: RunResult): void {
@@ -94,12 +95,12 @@ function expect(condition: boolean, what: string): void {
 
 async function main(): Promise<void> {
   buildIfNeeded()
-  const emu = await startEmulator({ processingMs: 50 })
+  const emu = await startEmulator({ vendors: allVendors(), processingMs: 50 })
   let repo: TestRepo | undefined
   try {
     step(`Vendor emulator on ${emu.url} (vendor: ${vendor})`)
     const token = 'ghs_demo_installation_token'
-    emu.vendors.get('github')!.seed!({ repo: 'octo/handbook', tokens: { [token]: { login: 'github-actions[bot]', type: 'Bot', id: 41898282 } } })
+    emu.vendor('github').seed({ repo: 'octo/handbook', tokens: { [token]: { login: 'github-actions[bot]', type: 'Bot', id: 41898282 } } })
     const common = demoInputs(vendor as Parameters<typeof demoInputs>[0], emu.url, { paths: 'docs/**/*.md', 'github-token': token, 'knowledge-base': vendor === 'stackspot' ? 'demo-docs' : 'Demo docs' })
     const env = { KS_HTTP_BACKOFF_MS: '50' }
 
@@ -156,7 +157,7 @@ async function main(): Promise<void> {
       await repo.write({ 'docs/guide/setup.md': '# Setup\n\n## Install\n\nRun `npm ci` with Node 24.\n\n## Configure\n\nCopy `.env.example` to `.env`.\n' })
       const head = await repo.commit('Setup: require Node 24')
       await git(repo.work, 'push', '-q', 'origin', 'docs-change')
-      emu.vendors.get('github')!.seed!({
+      emu.vendor('github').seed({
         repo: 'octo/handbook',
         pulls: [{ number: 12, title: 'Setup: require Node 24', body: 'Updates the setup guide.', head: { sha: head, repo: 'octo/handbook' }, base: { sha: second.after }, files: [{ filename: 'docs/guide/setup.md', status: 'modified' }] }]
       })
@@ -171,8 +172,7 @@ async function main(): Promise<void> {
         env
       })
       show('3. Pull request #12: dry-run plan, agent review, PR comment', r3)
-      const gh = emu.vendors.get('github')!.state() as { comments?: Record<string, Array<{ body: string; html_url?: string }>> }
-      const comments = Object.values(gh.comments ?? {}).flat()
+      const comments = Object.values(emu.vendor('github').state().comments).flat()
       step('The PR comment')
       console.log(comments.at(-1)?.body ?? '(none)')
       expect(comments.length === 1, 'one PR comment')

@@ -5,9 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_ACCOUNTS } from '../../emulator/demo-accounts.ts'
-import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
-import { GITHUB_EMULATOR_TOKEN } from '../../emulator/vendors/github.ts'
-import { DEMO_CLIENT } from '../../emulator/vendors/stackspot-idm.ts'
+import { startEmulator } from '../../emulator/server.ts'
+import { GITHUB_EMULATOR_TOKEN } from '../../emulator/vendors/github/index.ts'
+import { allVendors, type FullEmulator } from '../../emulator/vendors/index.ts'
+import { DEMO_CLIENT } from '../../emulator/vendors/stackspot-idm/index.ts'
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js'
 import { pullRequestPayload } from '../helpers/payloads.js'
 import { runAction } from '../helpers/run-action.js'
@@ -17,13 +18,13 @@ const NAME = 'docs'
 const FULL = `${OWNER}/${NAME}`
 const PR = 12
 
-let emu: RunningEmulator
+let emu: FullEmulator
 let repo: TestRepo
 let base: string
 let head: string
 let workspace: string
 beforeAll(async () => {
-  emu = await startEmulator()
+  emu = await startEmulator({ vendors: allVendors() })
   repo = await makeRepo({ 'docs/a.md': '# Alpha\n\nOld.\n', 'docs/b.md': '# Beta\n' })
   base = await repo.head()
   await repo.write({ 'docs/a.md': '# Alpha\n\nNew wording for the agent.\n', 'docs/new.md': '# New page\n' })
@@ -31,11 +32,11 @@ beforeAll(async () => {
   await repo.push()
   workspace = await repo.checkout(head, 2)
   // The KS already holds the base's docs: merging would replace a.md and upload new.md.
-  emu.vendors.get('stackspot')!.seed!({
+  emu.vendor('stackspot').seed({
     settings: { newKsDelayMs: 0 },
     knowledgeSources: [{ slug: 'team-docs', objects: [{ file_path: 'docs/a.md', content: '# Alpha\n\nOld.\n', standalone: false }, { file_path: 'docs/b.md', content: '# Beta\n', standalone: false }] }]
   })
-  emu.vendors.get('github')!.seed!({
+  emu.vendor('github').seed({
     repo: FULL,
     pulls: [
       {
@@ -71,9 +72,8 @@ const inputs = (extra: Record<string, string> = {}) => ({
   ...extra
 })
 
-const comments = () =>
-  ((emu.vendors.get('github')!.state() as { comments: Record<string, Array<{ body: string; user: { login: string }; html_url: string }>> }).comments[`${FULL}#${PR}`] ?? [])
-const agentState = () => emu.vendors.get('stackspot-agent')!.state() as { chats: number; conversations: Array<{ id: string; turns: Array<{ prompt: string }> }> }
+const comments = () => emu.vendor('github').state().comments[`${FULL}#${PR}`] ?? []
+const agentState = () => emu.vendor('stackspot-agent').state()
 
 describe('agent on pull requests, end to end', () => {
   it('two runs on a PR leave one comment, continue the conversation and set the outputs', async () => {
@@ -133,7 +133,7 @@ describe('agent on pull requests, end to end', () => {
 describe('agent failures, end to end', () => {
   it('a read-only token: green run, answer in the summary, a warning naming pull-requests: write', async () => {
     const readOnly = 'ghs_read_only_e2e_token_000000000000'
-    emu.vendors.get('github')!.seed!({ tokens: { [readOnly]: { login: 'github-actions[bot]', type: 'Bot', id: 41898282, readOnly: true } } })
+    emu.vendor('github').seed({ tokens: { [readOnly]: { login: 'github-actions[bot]', type: 'Bot', id: 41898282, readOnly: true } } })
     const before = comments().map((c) => c.body)
     const r = await runAction({
       inputs: inputs({ 'github-token': readOnly }),

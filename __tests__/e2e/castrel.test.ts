@@ -5,13 +5,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { demoInputs } from '../../emulator/demo-accounts.ts'
 import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
-import { createCastrelEmulator, type CastrelKnowledge } from '../../emulator/vendors/castrel.ts'
+import { createCastrelEmulator, type CastrelEmulator } from '../../emulator/vendors/castrel/index.ts'
 import { knowledgeName } from '../../src/vendors/castrel/index.js'
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js'
 import { workflowDispatchPayload } from '../helpers/payloads.js'
 import { runAction } from '../helpers/run-action.js'
 
-let emu: RunningEmulator
+let emu: RunningEmulator<CastrelEmulator>
 let repo: TestRepo
 beforeAll(async () => {
   emu = await startEmulator({ vendors: [createCastrelEmulator()] })
@@ -23,7 +23,7 @@ beforeEach(async () => {
   repo = await makeRepo({ 'docs/a.md': '# Alpha\n\nv1\n', 'docs/b.md': '# Beta\n', 'docs/old.md': '# Old name\n\nMoves.\n', 'docs/img.png': 'not text' })
 })
 
-const entries = () => (emu.vendors.get('castrel')!.state() as { entries: CastrelKnowledge[] }).entries
+const entries = () => emu.vendor('castrel').state().entries
 const live = () =>
   entries()
     .filter((k) => k.labels?.['managed-by'] === 'knowledge-sync' && k.labels['knowledge-sync-status'] !== 'removed')
@@ -46,7 +46,7 @@ async function sync(extra: Record<string, string> = {}) {
 
 describe('Castrel end to end', () => {
   it('syncs each doc as one labelled document entry, then replaces, tombstones and skips unchanged ones', async () => {
-    emu.vendors.get('castrel')!.seed!({ entries: [{ name: 'docs/a.md', labels: { team: 'sre' }, data: { content: 'by hand' } }, { name: 'On-call', data: { content: 'page the SRE' } }] })
+    emu.vendor('castrel').seed({ entries: [{ name: 'docs/a.md', labels: { team: 'sre' }, data: { content: 'by hand' } }, { name: 'On-call', data: { content: 'page the SRE' } }] })
     const r1 = await sync()
     expect(r1.code, r1.log).toBe(0)
     expect(r1.outputs.uploaded).toBe('3')

@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
-import { createGithubEmulator } from '../../emulator/vendors/github.ts'
+import { createGithubEmulator, type GithubEmulator } from '../../emulator/vendors/github/index.ts'
 import { demoInputs } from '../../emulator/demo-accounts.ts'
-import { createStaffifyEmulator } from '../../emulator/vendors/staffify.ts'
+import { createStaffifyEmulator, type StaffifyEmulator } from '../../emulator/vendors/staffify/index.ts'
 import { parseNameStatus } from '../../src/changes/detect.ts'
 import { parseTag } from '../../src/vendors/staffify/entries.ts'
 import { git, makeRepo, type TestRepo } from '../helpers/git-repo.ts'
@@ -19,11 +19,11 @@ const OWNER = 'octo'
 const NAME = 'handbook'
 const TOKEN = 'ghs_e2e_changes_token'
 
-let emu: RunningEmulator
+let emu: RunningEmulator<StaffifyEmulator | GithubEmulator>
 let repo: TestRepo
 beforeAll(async () => {
   emu = await startEmulator({ vendors: [createStaffifyEmulator(), createGithubEmulator()] })
-  emu.vendors.get('github')!.seed!({ repo: `${OWNER}/${NAME}`, tokens: { [TOKEN]: { login: 'github-actions[bot]', type: 'Bot', id: 41898282 } } })
+  emu.vendor('github').seed({ repo: `${OWNER}/${NAME}`, tokens: { [TOKEN]: { login: 'github-actions[bot]', type: 'Bot', id: 41898282 } } })
   repo = await makeRepo({
     'docs/a.md': '# Alpha\n\nAlpha v1.\n',
     'docs/b.md': '# Beta\n\nBeta is the second product, described at some length so git sees a rename.\n',
@@ -37,13 +37,9 @@ afterAll(async () => {
   await emu?.close()
 })
 
-interface StateKb {
-  name: string
-  entries: Array<{ question: string; answer: string }>
-}
 /** Doc key → its entries' answers, in the Support knowledge base. */
 function store(): Record<string, string[]> {
-  const kb = (emu.vendors.get('staffify')!.state() as { knowledgeBases: StateKb[] }).knowledgeBases.find((k) => k.name === 'Support')
+  const kb = emu.vendor('staffify').state().knowledgeBases.find((k) => k.name === 'Support')
   const out: Record<string, string[]> = {}
   for (const e of kb?.entries ?? []) (out[parseTag(e.question)?.key ?? 'manual'] ??= []).push(e.answer)
   return out
@@ -53,7 +49,7 @@ function store(): Record<string, string[]> {
 async function seedCompareFromGit(before: string, after: string): Promise<void> {
   const changes = parseNameStatus(await git(repo.work, 'diff', '--name-status', '-z', '-M', before, after))
   const files = changes.map((c) => ({ filename: c.path, status: c.status, ...(c.previousPath ? { previous_filename: c.previousPath } : {}) }))
-  emu.vendors.get('github')!.seed!({ repo: `${OWNER}/${NAME}`, compares: [{ base: before, head: after, status: 'ahead', files }] })
+  emu.vendor('github').seed({ repo: `${OWNER}/${NAME}`, compares: [{ base: before, head: after, status: 'ahead', files }] })
 }
 
 async function run(push: { before: string; after: string; forced?: boolean }, inputs: Record<string, string> = {}): Promise<RunResult> {

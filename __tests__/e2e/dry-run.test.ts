@@ -6,14 +6,14 @@ import { symlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
-import { createGithubEmulator } from '../../emulator/vendors/github.ts'
+import { createGithubEmulator, type GithubEmulator } from '../../emulator/vendors/github/index.ts'
 import { demoInputs } from '../../emulator/demo-accounts.ts'
-import { createStaffifyEmulator } from '../../emulator/vendors/staffify.ts'
+import { createStaffifyEmulator, type StaffifyEmulator } from '../../emulator/vendors/staffify/index.ts'
 import { makeRepo, type TestRepo } from '../helpers/git-repo.ts'
 import { pushPayload } from '../helpers/payloads.ts'
 import { runAction } from '../helpers/run-action.ts'
 
-let emu: RunningEmulator
+let emu: RunningEmulator<StaffifyEmulator | GithubEmulator>
 let repo: TestRepo
 const inputs = (emuUrl: string) => demoInputs('staffify', emuUrl, { 'knowledge-base': 'Plan test', paths: 'docs/**/*.md' })
 

@@ -6,29 +6,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
 import { demoInputs } from '../../emulator/demo-accounts.ts'
-import { StackSpotIdm } from '../../emulator/vendors/stackspot-idm.ts'
-import { createStackspotEmulator } from '../../emulator/vendors/stackspot.ts'
+import { StackSpotIdm } from '../../emulator/vendors/stackspot-idm/index.ts'
+import { createStackspotEmulator, type StackspotEmulator } from '../../emulator/vendors/stackspot/index.ts'
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js'
 import { pushPayload, workflowDispatchPayload } from '../helpers/payloads.js'
 import { runAction, type RunResult } from '../helpers/run-action.js'
 
-let emu: RunningEmulator
+let emu: RunningEmulator<StackSpotIdm | StackspotEmulator>
 beforeAll(async () => {
   const idm = new StackSpotIdm()
   emu = await startEmulator({ vendors: [idm, createStackspotEmulator(idm)], processingMs: 30 })
 })
 afterAll(() => emu.close())
 
-interface StateObject {
-  id: string
-  file_path: string | null
-  checksum: string
-  standalone: boolean
-  content?: string
-}
-const ss = () => emu.vendors.get('stackspot')!
-const objects = (slug: string) =>
-  (ss().state() as { knowledgeSources: Array<{ slug: string; objects: StateObject[] }> }).knowledgeSources.find((k) => k.slug === slug)?.objects ?? []
+const ss = () => emu.vendor('stackspot')
+const objects = (slug: string) => ss().state().knowledgeSources.find((k) => k.slug === slug)?.objects ?? []
 /** `path=content` for every object, manual ones as `-=content`, sorted. */
 const contents = (slug: string) => objects(slug).map((o) => `${o.file_path ?? '-'}=${o.content ?? `<${o.checksum.slice(0, 8)}>`}`).sort()
 const uploadRequests = () => emu.requests.filter((r) => r.method === 'POST' && /file-upload\/form|\/s3\/|objects\/batch/.test(r.route))
@@ -72,7 +64,7 @@ describe('StackSpot sync lifecycle', () => {
   afterAll(() => repo.cleanup())
 
   it('first sync creates the KS, waits until it accepts uploads, uploads every doc; unicode and nested paths kept', async () => {
-    ss().seed!({ settings: { newKsDelayMs: 400 } })
+    ss().seed({ settings: { newKsDelayMs: 400 } })
     const r = await dispatch(repo, slug)
     expect(r.code, r.log).toBe(0)
     expect(r.outputs).toMatchObject({ uploaded: '3', failed: '0', deleted: '0' })
@@ -83,7 +75,7 @@ describe('StackSpot sync lifecycle', () => {
   })
 
   it('manual objects added by hand are never touched', async () => {
-    ss().seed!({ knowledgeSources: [{ slug, objects: [{ content: 'A note typed in the portal' }, { file_path: 'docs/manual.md', content: 'standalone upload' }] }] })
+    ss().seed({ knowledgeSources: [{ slug, objects: [{ content: 'A note typed in the portal' }, { file_path: 'docs/manual.md', content: 'standalone upload' }] }] })
     await repo.remove('docs/a.md')
     const r = await dispatch(repo, slug)
     expect(r.code, r.log).toBe(0)
@@ -160,7 +152,7 @@ describe('StackSpot sync lifecycle', () => {
 describe('StackSpot limits', () => {
   it('docs over 10 MiB in total go in several zips; a file over 10 MiB is skipped before any request', async () => {
     emu.reset()
-    ss().seed!({ settings: { newKsDelayMs: 0 }, knowledgeSources: [{ slug: 'big' }] })
+    ss().seed({ settings: { newKsDelayMs: 0 }, knowledgeSources: [{ slug: 'big' }] })
     const four = 'x'.repeat(4 * 1024 * 1024)
     const repo = await makeRepo({
       'docs/1.md': `1${four}`,
@@ -188,7 +180,7 @@ describe('StackSpot limits', () => {
 describe('two repositories into one KS', () => {
   it('each syncs its own folder and never deletes the other\'s objects', async () => {
     emu.reset()
-    ss().seed!({ settings: { newKsDelayMs: 0 }, knowledgeSources: [{ slug: 'shared' }] })
+    ss().seed({ settings: { newKsDelayMs: 0 }, knowledgeSources: [{ slug: 'shared' }] })
     const one = await makeRepo({ 'docs/one/a.md': 'one-a', 'docs/one/b.md': 'one-b' })
     const two = await makeRepo({ 'docs/two/a.md': 'two-a', 'docs/two/b.md': 'two-b' })
     try {
@@ -214,7 +206,7 @@ describe('two repositories into one KS', () => {
 describe('StackSpot credentials', () => {
   it('a wrong client secret fails before anything is read or written, naming the inputs and permissions, secret masked', async () => {
     emu.reset()
-    ss().seed!({ settings: { newKsDelayMs: 0 }, knowledgeSources: [{ slug: 'locked', objects: [{ file_path: 'docs/a.md', content: 'kept', standalone: false }] }] })
+    ss().seed({ settings: { newKsDelayMs: 0 }, knowledgeSources: [{ slug: 'locked', objects: [{ file_path: 'docs/a.md', content: 'kept', standalone: false }] }] })
     const repo = await makeRepo({ 'docs/a.md': 'changed' })
     try {
       const secret = 'wrong-secret-value-123'

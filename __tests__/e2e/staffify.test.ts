@@ -5,39 +5,25 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
 import { demoInputs } from '../../emulator/demo-accounts.ts'
-import { createStaffifyEmulator } from '../../emulator/vendors/staffify.ts'
+import { createStaffifyEmulator, type StaffifyEmulator, type StaffifyEntry, type StaffifySeed, type StaffifyStateKb } from '../../emulator/vendors/staffify/index.ts'
 import { parseTag } from '../../src/vendors/staffify/entries.js'
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js'
 import { workflowDispatchPayload } from '../helpers/payloads.js'
 import { runAction, type RunResult } from '../helpers/run-action.js'
 
-let emu: RunningEmulator
+let emu: RunningEmulator<StaffifyEmulator>
 beforeAll(async () => {
   emu = await startEmulator({ vendors: [createStaffifyEmulator()] })
 })
 afterAll(() => emu.close())
 
-interface StateEntry {
-  id: number
-  question: string
-  answer: string
-  source_type: string
-  has_embedding: boolean
-}
-interface StateKb {
-  public_id: string
-  name: string
-  description: string | null
-  entries: StateEntry[]
-}
-
-const staffify = () => emu.vendors.get('staffify')!
-const kbs = () => (staffify().state() as { knowledgeBases: StateKb[] }).knowledgeBases
+const staffify = () => emu.vendor('staffify')
+const kbs = () => staffify().state().knowledgeBases
 const kbNamed = (name: string) => kbs().find((k) => k.name === name)!
-const seed = (body: unknown) => staffify().seed!(body) as { created: string[] }
+const seed = (body: StaffifySeed) => staffify().seed(body)
 /** Entries of `kb` grouped by the doc key in their tag; manual entries under `manual`. */
-function byDoc(kb: StateKb): Record<string, StateEntry[]> {
-  const out: Record<string, StateEntry[]> = {}
+function byDoc(kb: StaffifyStateKb): Record<string, StaffifyEntry[]> {
+  const out: Record<string, StaffifyEntry[]> = {}
   for (const e of kb.entries) (out[parseTag(e.question)?.key ?? 'manual'] ??= []).push(e)
   return out
 }

@@ -5,12 +5,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { DEMO_ACCOUNTS, demoInputs } from '../../emulator/demo-accounts.ts'
 import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
-import { createTelzinoEmulator, type TelzinoSource } from '../../emulator/vendors/telzino.ts'
+import { createTelzinoEmulator, type TelzinoEmulator } from '../../emulator/vendors/telzino/index.ts'
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js'
 import { workflowDispatchPayload } from '../helpers/payloads.js'
 import { runAction } from '../helpers/run-action.js'
 
-let emu: RunningEmulator
+let emu: RunningEmulator<TelzinoEmulator>
 let repo: TestRepo
 beforeAll(async () => {
   emu = await startEmulator({ vendors: [createTelzinoEmulator()], processingMs: 40 })
@@ -26,9 +26,8 @@ beforeEach(async () => {
   repo = await makeRepo({ 'docs/a.md': '# Alpha v1\n', 'docs/b.md': '# Beta\n', 'docs/old.md': '# Moving\n', 'docs/pic.png': 'png' })
 })
 
-type Source = Omit<TelzinoSource, 'bytes'> & { content: string | null }
-const telzino = () => emu.vendors.get('telzino')!
-const sources = (): Source[] => ((telzino().state() as { knowledgeBases: Array<{ name: string; sources: Source[] }> }).knowledgeBases.find((k) => k.name === 'Docs')?.sources ?? [])
+const telzino = () => emu.vendor('telzino')
+const sources = () => telzino().state().knowledgeBases.find((k) => k.name === 'Docs')?.sources ?? []
 const files = () =>
   sources()
     .filter((s) => s.source_type === 'file')
@@ -58,8 +57,8 @@ describe('Telzino end to end', () => {
     expect(JSON.parse(r1.outputs.plan!).find((i: { path: string }) => i.path === 'docs/pic.png').reason).toMatch(/not a type Telzino ingests/)
 
     // A manual file and a URL source appear; a re-run ingests nothing and touches neither.
-    const [kbId] = (telzino().state() as { knowledgeBases: Array<{ id: string }> }).knowledgeBases.map((k) => k.id)
-    telzino().seed!({ knowledgeBases: [{ id: kbId, name: 'Docs', sources: [{ name: 'handbook.pdf', content: 'by hand', contentHash: 'x' }, { source_type: 'url', url: 'https://example.com/docs' }] }] })
+    const [kbId] = telzino().state().knowledgeBases.map((k) => k.id)
+    telzino().seed({ knowledgeBases: [{ id: kbId, name: 'Docs', sources: [{ name: 'handbook.pdf', content: 'by hand', contentHash: 'x' }, { source_type: 'url', url: 'https://example.com/docs' }] }] })
     const r2 = await sync()
     expect(r2.code, r2.log).toBe(0)
     expect(r2.outputs.unchanged).toBe('3')

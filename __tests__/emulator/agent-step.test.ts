@@ -7,17 +7,17 @@ import { getOctokit } from '@actions/github'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
 import { DEMO_ACCOUNTS } from '../../emulator/demo-accounts.ts'
-import { createGithubEmulator, GITHUB_EMULATOR_TOKEN } from '../../emulator/vendors/github.ts'
-import { createStackspotAgentEmulator } from '../../emulator/vendors/stackspot-agent.ts'
-import { DEMO_CLIENT, StackSpotIdm } from '../../emulator/vendors/stackspot-idm.ts'
+import { createGithubEmulator, GITHUB_EMULATOR_TOKEN, type GithubEmulator } from '../../emulator/vendors/github/index.ts'
+import { createStackspotAgentEmulator, type StackspotAgentEmulator } from '../../emulator/vendors/stackspot-agent/index.ts'
+import { DEMO_CLIENT, StackSpotIdm } from '../../emulator/vendors/stackspot-idm/index.ts'
 import { runAgentStep, type AgentStepInput } from '../../src/agent/index.js'
 import { docsDiff } from '../../src/agent/diff.js'
 import { toRunContext } from '../../src/context.js'
 import { memoryLog } from '../../src/log.js'
 import { StackSpotTokens } from '../../src/vendors/stackspot/auth.js'
-import { itemResult, settingsFrom, syncReport } from '../helpers/fixtures.js'
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js'
 import { pullRequestPayload, pullRequestReviewPayload, workflowDispatchPayload } from '../helpers/payloads.js'
+import { itemResult, settingsFrom, syncReport } from '../helpers/fixtures.js'
 
 const OWNER = 'octo'
 const NAME = 'docs'
@@ -27,7 +27,7 @@ const KB = 'team-docs'
 const PAT = 'ghp_personal_access_token_for_tests_000'
 const READ_ONLY = 'ghs_read_only_token_for_tests_0000000'
 
-let emu: RunningEmulator
+let emu: RunningEmulator<StackSpotIdm | StackspotAgentEmulator | GithubEmulator>
 let repo: TestRepo
 let base: string
 let head: string
@@ -46,26 +46,15 @@ afterAll(async () => {
 })
 beforeEach(() => {
   emu.reset()
-  emu.vendors.get('github')!.seed!({
+  emu.vendor('github').seed({
     repo: FULL,
     pulls: [{ number: PR, title: 'Docs change', head: { sha: head }, base: { sha: base } }],
     tokens: { [PAT]: { login: 'docs-bot-user', type: 'User' }, [READ_ONLY]: { login: 'github-actions[bot]', type: 'Bot', id: 41898282, readOnly: true } }
   })
 })
 
-interface Comment {
-  id: number
-  body: string
-  user: { login: string }
-  html_url: string
-}
-const comments = (): Comment[] => ((emu.vendors.get('github')!.state() as { comments: Record<string, Comment[]> }).comments[`${FULL}#${PR}`] ?? [])
-interface Turn {
-  prompt: string
-  streaming: boolean
-  request: Record<string, unknown>
-}
-const conversations = () => (emu.vendors.get('stackspot-agent')!.state() as { conversations: Array<{ id: string; turns: Turn[] }> }).conversations
+const comments = () => emu.vendor('github').state().comments[`${FULL}#${PR}`] ?? []
+const conversations = () => emu.vendor('stackspot-agent').state().conversations
 const allTurns = () => conversations().flatMap((c) => c.turns)
 
 const report = syncReport({
@@ -169,7 +158,7 @@ describe('agent step on a pull request', () => {
   })
 
   it('finds its comment beyond the first page of comments', async () => {
-    emu.vendors.get('github')!.seed!({ repo: FULL, comments: Array.from({ length: 120 }, (_, i) => ({ issue: PR, body: `chatter ${i}`, user: 'someone' })) })
+    emu.vendor('github').seed({ repo: FULL, comments: Array.from({ length: 120 }, (_, i) => ({ issue: PR, body: `chatter ${i}`, user: 'someone' })) })
     await step()
     await step()
     expect(comments().filter((c) => c.user.login === 'github-actions[bot]')).toHaveLength(1)
@@ -178,7 +167,7 @@ describe('agent step on a pull request', () => {
 
   it("never edits a human's comment carrying the marker, nor continues its conversation", async () => {
     const forged = `<!-- knowledge-sync:stackspot:${KB} conversation=HUMANCONVERSATION0000000 -->\nI copied the marker`
-    emu.vendors.get('github')!.seed!({ repo: FULL, comments: [{ issue: PR, body: forged, user: { login: 'mallory', type: 'User' } }] })
+    emu.vendor('github').seed({ repo: FULL, comments: [{ issue: PR, body: forged, user: { login: 'mallory', type: 'User' } }] })
     await step()
     const list = comments()
     expect(list).toHaveLength(2)

@@ -6,7 +6,7 @@
 import { getOctokit } from '@actions/github'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
-import { createGithubEmulator } from '../../emulator/vendors/github.ts'
+import { createGithubEmulator, type GithubEmulator, type SeedCompare } from '../../emulator/vendors/github/index.ts'
 import { detectChanges, parseNameStatus } from '../../src/changes/detect.ts'
 import type { ChangeSet, FileChange } from '../../src/changes/types.ts'
 import { toRunContext } from '../../src/context.ts'
@@ -19,7 +19,7 @@ const OWNER = 'octo'
 const NAME = 'docs'
 const TOKEN = 'ghs_changes_test_token'
 
-let emu: RunningEmulator
+let emu: RunningEmulator<GithubEmulator>
 let repo: TestRepo | undefined
 
 beforeAll(async () => {
@@ -28,7 +28,7 @@ beforeAll(async () => {
 afterAll(() => emu.close())
 beforeEach(() => {
   emu.reset()
-  emu.vendors.get('github')!.seed!({ repo: `${OWNER}/${NAME}`, tokens: { [TOKEN]: { login: 'github-actions[bot]', type: 'Bot', id: 41898282 } } })
+  emu.vendor('github').seed({ repo: `${OWNER}/${NAME}`, tokens: { [TOKEN]: { login: 'github-actions[bot]', type: 'Bot', id: 41898282 } } })
 })
 afterEach(async () => {
   await repo?.cleanup()
@@ -48,8 +48,8 @@ async function detect(eventName: string, payload: Record<string, any>, workspace
 const byPath = (changes: readonly FileChange[]) => [...changes].sort((a, b) => a.path.localeCompare(b.path))
 const apiCalls = (fragment: string) => emu.requests.filter((r) => r.path.includes(fragment))
 
-function seedCompare(base: string, head: string, files: Array<{ filename: string; status: string; previous_filename?: string }>, status = 'ahead') {
-  emu.vendors.get('github')!.seed!({ repo: `${OWNER}/${NAME}`, compares: [{ base, head, status, files }] })
+function seedCompare(base: string, head: string, files: Array<{ filename: string; status: string; previous_filename?: string }>, status: SeedCompare['status'] = 'ahead') {
+  emu.vendor('github').seed({ repo: `${OWNER}/${NAME}`, compares: [{ base, head, status, files }] })
 }
 
 /** Initial docs, then one push of three commits that adds, modifies, renames and deletes. */
@@ -249,7 +249,7 @@ describe('pull requests', () => {
   const BASE = 'b'.repeat(40)
   const files = (n: number) => Array.from({ length: n }, (_, i) => ({ filename: `docs/p${i}.md`, status: 'modified' }))
   const seedPull = (number: number, prFiles: Array<{ filename: string; status: string; previous_filename?: string }>) =>
-    emu.vendors.get('github')!.seed!({ repo: `${OWNER}/${NAME}`, pulls: [{ number, head: { sha: HEAD }, base: { sha: BASE }, files: prFiles }] })
+    emu.vendor('github').seed({ repo: `${OWNER}/${NAME}`, pulls: [{ number, head: { sha: HEAD }, base: { sha: BASE }, files: prFiles }] })
   const prPayload = (number: number, changedFiles?: number) => {
     const p = pullRequestPayload({ owner: OWNER, name: NAME, number, headSha: HEAD, baseSha: BASE, changedFiles })
     if (changedFiles === undefined) delete p.pull_request.changed_files
@@ -315,7 +315,7 @@ describe('pull requests', () => {
   })
 
   it('falls back to full when the API refuses, naming the permission; changed mode fails', async () => {
-    emu.vendors.get('github')!.seed!({ tokens: { [TOKEN]: { login: 'github-actions[bot]', type: 'Bot', permissions: { pull_requests: 'none' } } } })
+    emu.vendor('github').seed({ tokens: { [TOKEN]: { login: 'github-actions[bot]', type: 'Bot', permissions: { pull_requests: 'none' } } } })
     seedPull(16, files(2))
     const result = await detect('pull_request', prPayload(16, 2), repo!.work)
     expect(result.kind === 'full' && result.reason).toMatch(/HTTP 403.*pull-requests: read/)

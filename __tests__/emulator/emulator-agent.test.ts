@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { DEMO_ACCOUNTS } from '../../emulator/demo-accounts.ts'
 import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
-import { createStackspotAgentEmulator } from '../../emulator/vendors/stackspot-agent.ts'
-import { DEMO_CLIENT, StackSpotIdm } from '../../emulator/vendors/stackspot-idm.ts'
+import { createStackspotAgentEmulator, type StackspotAgentEmulator } from '../../emulator/vendors/stackspot-agent/index.ts'
+import { DEMO_CLIENT, StackSpotIdm } from '../../emulator/vendors/stackspot-idm/index.ts'
 
-let emu: RunningEmulator
+let emu: RunningEmulator<StackSpotIdm | StackspotAgentEmulator>
 beforeAll(async () => {
   const idm = new StackSpotIdm()
   emu = await startEmulator({ vendors: [idm, createStackspotAgentEmulator(idm)] })
@@ -32,7 +32,7 @@ const chat = (body: unknown, auth?: string, agent: string = DEMO_ACCOUNTS.stacks
     body: JSON.stringify(body)
   })
 
-const state = () => emu.vendors.get('stackspot-agent')!.state() as { conversations: Array<{ id: string; turns: Array<{ prompt: string }> }> }
+const state = () => emu.vendor('stackspot-agent').state()
 
 describe('StackSpot agent emulator', () => {
   it('401 without a token the IDM issued, 404 for an unknown agent, 400 without user_prompt', async () => {

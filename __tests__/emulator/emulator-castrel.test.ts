@@ -2,9 +2,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { DEMO_ACCOUNTS } from '../../emulator/demo-accounts.ts'
 import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
-import { createCastrelEmulator } from '../../emulator/vendors/castrel.ts'
+import { createCastrelEmulator, type CastrelEmulator } from '../../emulator/vendors/castrel/index.ts'
 
-let emu: RunningEmulator
+let emu: RunningEmulator<CastrelEmulator>
 beforeAll(async () => {
   emu = await startEmulator({ vendors: [createCastrelEmulator()] })
 })

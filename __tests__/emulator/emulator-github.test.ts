@@ -7,14 +7,14 @@
 import { getOctokit } from '@actions/github'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
-import { GITHUB_EMULATOR_TOKEN, createGithubEmulator } from '../../emulator/vendors/github.ts'
+import { GITHUB_EMULATOR_TOKEN, createGithubEmulator, type GithubEmulator, type GithubSeed, type GithubSeeded } from '../../emulator/vendors/github/index.ts'
 
 const REPO = 'octo/docs'
 const BOT = 'ghs_bot_token'
 const HUMAN = 'ghp_human_token'
 const READONLY = 'ghs_readonly_token'
 
-let emu: RunningEmulator
+let emu: RunningEmulator<GithubEmulator>
 let api: string
 beforeAll(async () => {
   emu = await startEmulator({ vendors: [createGithubEmulator()] })
@@ -33,10 +33,10 @@ beforeEach(async () => {
   })
 })
 
-async function seed(body: unknown): Promise<any> {
+async function seed(body: GithubSeed): Promise<GithubSeeded> {
   const r = await fetch(`${emu.url}/_emulator/seed/github`, { method: 'POST', body: JSON.stringify(body) })
   expect(r.status).toBe(200)
-  return r.json()
+  return (await r.json()) as GithubSeeded
 }
 
 async function call(method: string, path: string, opts: { token?: string | null; scheme?: string; body?: unknown } = {}) {
@@ -216,8 +216,8 @@ describe('GitHub emulator: issue comments', () => {
     expect(updated.data.id).toBe(created.body.id)
     expect(Date.parse(updated.data.updated_at)).toBeGreaterThan(Date.parse(updated.data.created_at))
 
-    const state = emu.vendors.get('github')!.state() as any
-    expect(state.comments[`${REPO}#12`].map((c: any) => c.body)).toEqual(['Looks good to me', '<!-- ks -->\nNew answer'])
+    const state = emu.vendor('github').state()
+    expect(state.comments[`${REPO}#12`]!.map((c) => c.body)).toEqual(['Looks good to me', '<!-- ks -->\nNew answer'])
 
     expect((await call('DELETE', `/repos/${REPO}/issues/comments/${created.body.id}`)).status).toBe(204)
     expect((await call('GET', `/repos/${REPO}/issues/comments/${created.body.id}`)).status).toBe(404)
@@ -245,13 +245,13 @@ describe('GitHub emulator: issue comments', () => {
     expect(long.status).toBe(422)
     expect(long.body.errors[0].message).toMatch(/maximum is 65536/)
     expect((await call('POST', `/repos/${REPO}/issues/99/comments`, { body: { body: 'x' } })).status).toBe(404)
-    expect((emu.vendors.get('github')!.state() as any).comments[`${REPO}#12`].map((c: any) => c.body)).toEqual(['mine'])
+    expect(emu.vendor('github').state().comments[`${REPO}#12`]!.map((c) => c.body)).toEqual(['mine'])
   })
 
   it('reset() clears comments, pulls and seeded tokens', async () => {
     await call('POST', `/repos/${REPO}/issues/12/comments`, { body: { body: 'x' } })
     emu.reset()
-    const s = emu.vendors.get('github')!.state() as any
+    const s = emu.vendor('github').state()
     expect(s.comments).toEqual({})
     expect(s.repos).toEqual({})
     expect((await call('GET', '/user', { token: HUMAN })).status).toBe(401)

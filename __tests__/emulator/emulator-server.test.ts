@@ -1,6 +1,7 @@
 /** The emulator framework: routing, generic faults, the admin API and the request log. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { EmuError, Router, startEmulator, type RunningEmulator, type VendorEmulator } from '../../emulator/server.ts'
+import { EmuError, type Router, type VendorEmulator } from '../../emulator/framework.ts'
+import { startEmulator, type RequestRecord, type RunningEmulator } from '../../emulator/server.ts'
 
 let items: string[] = []
 const echo: VendorEmulator = {
@@ -79,7 +80,7 @@ describe('emulator server', () => {
     await post('/_emulator/seed/echo', { items: ['by-hand'] })
     await post('/echo/items', { name: 'synced' })
     expect(await (await fetch(`${emu.url}/_emulator/state/echo`)).json()).toEqual({ items: ['by-hand', 'synced'] })
-    const log = (await (await fetch(`${emu.url}/_emulator/requests`)).json()) as Array<{ route: string; status: number }>
+    const log = (await (await fetch(`${emu.url}/_emulator/requests`)).json()) as RequestRecord[]
     expect(log.map((r) => `${r.route} ${r.status}`)).toEqual(['POST /echo/items 201'])
     await post('/_emulator/reset', {})
     expect(emu.state()).toEqual({ echo: { items: [] } })

@@ -6,11 +6,11 @@
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
-import { DEMO_CLIENT, StackSpotIdm } from '../../emulator/vendors/stackspot-idm.ts'
-import { createStackspotEmulator } from '../../emulator/vendors/stackspot.ts'
+import { DEMO_CLIENT, StackSpotIdm } from '../../emulator/vendors/stackspot-idm/index.ts'
+import { createStackspotEmulator, type StackspotEmulator } from '../../emulator/vendors/stackspot/index.ts'
 import { storedZip } from '../helpers/stored-zip.ts'
 
-let emu: RunningEmulator
+let emu: RunningEmulator<StackSpotIdm | StackspotEmulator>
 let base: string
 beforeAll(async () => {
   const idm = new StackSpotIdm()
@@ -22,20 +22,11 @@ beforeEach(() => {
   emu.reset()
   emu.ctx.processingMs = 40
   emu.ctx.tokenTtlSeconds = 1199
-  ss().seed!({ settings: { newKsDelayMs: 0 } })
+  ss().seed({ settings: { newKsDelayMs: 0 } })
 })
 
-const ss = () => emu.vendors.get('stackspot')!
-interface StateObject {
-  id: string
-  file_path: string | null
-  checksum: string
-  standalone: boolean
-  origin: string
-  content?: string
-}
-const ksState = (slug: string) =>
-  (ss().state() as { knowledgeSources: Array<{ slug: string; type: string; objects: StateObject[] }> }).knowledgeSources.find((k) => k.slug === slug)
+const ss = () => emu.vendor('stackspot')
+const ksState = (slug: string) => ss().state().knowledgeSources.find((k) => k.slug === slug)
 const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex')
 
 async function token(): Promise<string> {
@@ -134,7 +125,7 @@ describe('knowledge sources', () => {
   })
 
   it('refuses upload forms on a new KS for the configured delay, then accepts them', async () => {
-    ss().seed!({ settings: { newKsDelayMs: 300 } })
+    ss().seed({ settings: { newKsDelayMs: 300 } })
     await createKs()
     const jwt = await token()
     expect((await uploadForm('a.md', 'docs-ks', jwt)).status).toBe(403)
@@ -145,6 +136,8 @@ describe('knowledge sources', () => {
 
 describe('per-file upload flow', () => {
   it('form → S3 POST (fields, then file) → knowledge-objects → NEW/PROCESSING/INDEXED → object listed with a SHA-256 checksum', async () => {
+    // Three requests lie between the file landing and the PROCESSING check: more than 40 ms on a busy machine.
+    emu.ctx.processingMs = 500
     await createKs()
     const jwt = await token()
     const form = await uploadForm('guide/intro.md', 'docs-ks', jwt)
@@ -296,7 +289,7 @@ describe('zip batch', () => {
   it('auto-delete removes files missing from the previous zip, never standalone or per-file objects; unchanged files are preserved', async () => {
     await createKs()
     const jwt = await token()
-    ss().seed!({ knowledgeSources: [{ slug: 'docs-ks', objects: [{ content: 'manual note' }, { file_path: 'manual.md', content: 'by hand' }] }] })
+    ss().seed({ knowledgeSources: [{ slug: 'docs-ks', objects: [{ content: 'manual note' }, { file_path: 'manual.md', content: 'by hand' }] }] })
     const form = (await uploadForm('single.md', 'docs-ks', jwt)).json
     await fetch(form.url, { method: 'POST', body: s3Form(form.form, 'S') })
     await waitStatus(form.id, jwt, ['INDEXED'])
@@ -315,7 +308,7 @@ describe('zip batch', () => {
     await postZip('docs-ks', storedZip([{ name: 'd.md', data: 'D' }]), false, jwt)
     await settleBatches()
     expect(ksState('docs-ks')!.objects.map((o) => o.file_path ?? '(none)').sort()).toEqual(['(none)', 'a.md', 'c.md', 'd.md', 'manual.md', 'single.md'])
-    const batches = (ss().state() as { batches: Array<{ summary: unknown }> }).batches
+    const batches = ss().state().batches
     expect(batches[1]!.summary).toEqual({ added: 1, preserved: 1, removed: 1, errors: 0 })
   })
 
@@ -333,7 +326,7 @@ describe('zip batch', () => {
 describe('bulk deletes', () => {
   async function seeded() {
     await createKs()
-    ss().seed!({ knowledgeSources: [{ slug: 'docs-ks', objects: [{ content: 'manual' }, { file_path: 'up.md', content: 'uploaded', standalone: false }] }] })
+    ss().seed({ knowledgeSources: [{ slug: 'docs-ks', objects: [{ content: 'manual' }, { file_path: 'up.md', content: 'uploaded', standalone: false }] }] })
   }
   it('standalone=true deletes only manual objects', async () => {
     await seeded()

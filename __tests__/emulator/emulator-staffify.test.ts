@@ -1,9 +1,9 @@
 /** The Staffify emulator held to shared/vendor-docs/staffify-knowledge-bases.txt and NOTES.md §3. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
-import { STAFFIFY_DEMO_KEY, createStaffifyEmulator } from '../../emulator/vendors/staffify.ts'
+import { STAFFIFY_DEMO_KEY, createStaffifyEmulator, type StaffifyEmulator, type StaffifySeed, type StaffifySeeded } from '../../emulator/vendors/staffify/index.ts'
 
-let emu: RunningEmulator
+let emu: RunningEmulator<StaffifyEmulator>
 let api: string
 beforeAll(async () => {
   emu = await startEmulator({ vendors: [createStaffifyEmulator()], processingMs: 60 })
@@ -22,7 +22,7 @@ async function call(method: string, path: string, opts: { key?: string | null; b
   return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as any) : undefined }
 }
 
-const seed = (body: unknown) => fetch(`${emu.url}/_emulator/seed/staffify`, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>)
+const seed = (body: StaffifySeed) => fetch(`${emu.url}/_emulator/seed/staffify`, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json() as Promise<StaffifySeeded>)
 
 async function newKb(name = 'Help') {
   const r = await call('POST', '/knowledge-bases', { body: { name } })
@@ -220,8 +220,8 @@ describe('Staffify emulator: seed and state', () => {
   it('seeds knowledge bases with manual entries and shows them in state()', async () => {
     const made = await seed({ knowledgeBases: [{ name: 'Support', entries: [{ q: 'Hand-written?', a: 'Yes' }] }] })
     expect(made.created).toEqual(['kb_00000001'])
-    const state = emu.state().staffify as any
+    const state = emu.state().staffify
     expect(state.knowledgeBases[0]).toMatchObject({ public_id: 'kb_00000001', name: 'Support', entry_count: 1 })
-    expect(state.knowledgeBases[0].entries[0]).toMatchObject({ question: 'Hand-written?', answer: 'Yes', source_type: 'manual' })
+    expect(state.knowledgeBases[0]?.entries[0]).toMatchObject({ question: 'Hand-written?', answer: 'Yes', source_type: 'manual' })
   })
 })

@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { DEMO_ACCOUNTS } from '../../emulator/demo-accounts.ts'
 import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
-import { createTelzinoEmulator } from '../../emulator/vendors/telzino.ts'
+import { createTelzinoEmulator, type TelzinoEmulator } from '../../emulator/vendors/telzino/index.ts'
 
-let emu: RunningEmulator
+let emu: RunningEmulator<TelzinoEmulator>
 beforeAll(async () => {
   emu = await startEmulator({ vendors: [createTelzinoEmulator()], processingMs: 40 })
 })

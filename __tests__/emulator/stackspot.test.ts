@@ -9,21 +9,21 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
-import { DEMO_CLIENT, StackSpotIdm } from '../../emulator/vendors/stackspot-idm.ts'
-import { createStackspotEmulator } from '../../emulator/vendors/stackspot.ts'
-import { parseMultipart } from '../../emulator/vendors/multipart.ts'
+import { DEMO_CLIENT, StackSpotIdm } from '../../emulator/vendors/stackspot-idm/index.ts'
+import { createStackspotEmulator, type StackspotEmulator } from '../../emulator/vendors/stackspot/index.ts'
+import { parseMultipart } from '../../emulator/multipart.ts'
 import type { LocalDoc } from '../../src/docs/types.js'
 import { memoryLog } from '../../src/log.js'
-import { INPUT_DEFAULTS, readSettings } from '../../src/inputs.js'
-import { TokenCache } from '../../src/tokens.js'
 import { StackSpotAdapter, agentTokens, type StackSpotSettings } from '../../src/vendors/stackspot/index.js'
-import { multipartBody } from '../../src/vendors/stackspot/multipart.js'
-import { presignedPostBody } from '../../src/vendors/stackspot/s3.js'
 import { knowledgeObjects } from '../../src/vendors/stackspot/schema.js'
 import { groupForZips, ZIP_BUDGET } from '../../src/vendors/stackspot/zip.js'
 import type { BatchContext, RemoteDoc } from '../../src/vendors/types.js'
+import { INPUT_DEFAULTS, readSettings } from '../../src/inputs.js'
+import { TokenCache } from '../../src/tokens.js'
+import { multipartBody } from '../../src/vendors/stackspot/multipart.js'
+import { presignedPostBody } from '../../src/vendors/stackspot/s3.js'
 
-let emu: RunningEmulator
+let emu: RunningEmulator<StackSpotIdm | StackspotEmulator>
 let dir: string
 beforeAll(async () => {
   const idm = new StackSpotIdm()
@@ -36,19 +36,11 @@ afterAll(async () => {
 })
 beforeEach(() => {
   emu.reset()
-  ss().seed!({ settings: { newKsDelayMs: 0 } })
+  ss().seed({ settings: { newKsDelayMs: 0 } })
 })
 
-const ss = () => emu.vendors.get('stackspot')!
-interface StateObject {
-  id: string
-  file_path: string | null
-  checksum: string
-  standalone: boolean
-  content?: string
-}
-const objects = (slug = 'docs') =>
-  (ss().state() as { knowledgeSources: Array<{ slug: string; name: string; type: string; objects: StateObject[] }> }).knowledgeSources.find((k) => k.slug === slug)?.objects ?? []
+const ss = () => emu.vendor('stackspot')
+const objects = (slug = 'docs') => ss().state().knowledgeSources.find((k) => k.slug === slug)?.objects ?? []
 const byPath = (slug = 'docs') => objects(slug).map((o) => `${o.file_path ?? '-'}=${o.content}`).sort()
 
 let uniq = 0
@@ -133,7 +125,7 @@ describe('ensureStore', () => {
     const { a } = adapter({ knowledgeBaseName: 'Team docs', ksType: 'snippet' })
     await a.authenticate()
     expect(await a.ensureStore({ create: true, dryRun: false })).toEqual({ id: 'docs', name: 'Team docs', created: true, exists: true })
-    const ks = (ss().state() as { knowledgeSources: Array<{ slug: string; name: string; type: string }> }).knowledgeSources[0]!
+    const ks = ss().state().knowledgeSources[0]!
     expect(ks).toMatchObject({ slug: 'docs', name: 'Team docs', type: 'snippet' })
     const { a: again } = adapter()
     expect(await again.ensureStore({ create: true, dryRun: false })).toMatchObject({ created: false, exists: true })
@@ -142,12 +134,12 @@ describe('ensureStore', () => {
   it('does not create in a dry run, and fails with a fix when creation is not allowed', async () => {
     const { a } = adapter()
     expect(await a.ensureStore({ create: true, dryRun: true })).toMatchObject({ exists: false, created: false })
-    expect((ss().state() as { knowledgeSources: unknown[] }).knowledgeSources).toEqual([])
+    expect(ss().state().knowledgeSources).toEqual([])
     await expect(a.ensureStore({ create: false, dryRun: false })).rejects.toThrow(/does not exist.*create-if-missing/s)
   })
 
   it('waits out the delay before a new KS accepts uploads', async () => {
-    ss().seed!({ settings: { newKsDelayMs: 700 } })
+    ss().seed({ settings: { newKsDelayMs: 700 } })
     const { a } = await ready()
     await a.upload(await doc('docs/a.md', 'A'), undefined)
     expect(byPath()).toEqual(['docs/a.md=A'])
@@ -158,7 +150,7 @@ describe('ensureStore', () => {
 
   it('does not retry a 403 on a KS it did not create', async () => {
     await ready()
-    ss().seed!({ knowledgeSources: [{ slug: 'other' }] })
+    ss().seed({ knowledgeSources: [{ slug: 'other' }] })
     const { a } = adapter({ knowledgeBase: 'other' })
     await a.ensureStore({ create: true, dryRun: false })
     emu.faults.add({ kind: 'status', status: 403, route: 'POST /stackspot/v2/file-upload/form' })
@@ -244,7 +236,7 @@ describe('per-file upload', () => {
 describe('ownership', () => {
   it('never lists standalone objects; several objects under one path are one doc that is not unchanged', async () => {
     const { a } = await ready()
-    ss().seed!({
+    ss().seed({
       knowledgeSources: [
         {
           slug: 'docs',
@@ -279,7 +271,7 @@ describe('ownership', () => {
 describe('zip batch', () => {
   it('uploads several docs in one zip without auto-delete and replaces old versions', async () => {
     const { a } = await ready()
-    ss().seed!({ knowledgeSources: [{ slug: 'docs', objects: [{ content: 'manual' }] }] })
+    ss().seed({ knowledgeSources: [{ slug: 'docs', objects: [{ content: 'manual' }] }] })
     await a.upload(await doc('docs/a.md', 'a1'), undefined)
     const remote = await a.listOwned()
     const docs = [await doc('docs/a.md', 'a2'), await doc('docs/b.md', 'b1'), await doc('docs/deep/c ü.md', 'c1')]

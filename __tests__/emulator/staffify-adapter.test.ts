@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
-import { STAFFIFY_DEMO_KEY, createStaffifyEmulator } from '../../emulator/vendors/staffify.ts'
+import { STAFFIFY_DEMO_KEY, createStaffifyEmulator, type StaffifyEmulator, type StaffifySeed } from '../../emulator/vendors/staffify/index.ts'
 import type { LocalDoc } from '../../src/docs/types.js'
 import { INPUT_DEFAULTS, readSettings } from '../../src/inputs.js'
 import { memoryLog } from '../../src/log.js'
-import { TokenCache } from '../../src/tokens.js'
 import { staffify as staffifyVendor } from '../../src/vendors/staffify/index.js'
+import { TokenCache } from '../../src/tokens.js'
 
-let emu: RunningEmulator
+let emu: RunningEmulator<StaffifyEmulator>
 let dir: string
 beforeAll(async () => {
   emu = await startEmulator({ vendors: [createStaffifyEmulator()] })
@@ -24,8 +24,8 @@ afterAll(async () => {
 })
 beforeEach(() => emu.reset())
 
-const staffify = () => emu.vendors.get('staffify')!
-const seed = (body: unknown) => staffify().seed!(body) as { created: string[] }
+const staffify = () => emu.vendor('staffify')
+const seed = (body: StaffifySeed) => staffify().seed(body)
 
 function adapter(inputs: Record<string, string> = {}, log = memoryLog()) {
   const values: Record<string, string> = {
@@ -107,8 +107,8 @@ describe('Staffify adapter', () => {
     await real.listOwned()
     const retries = emu.requests.filter((r) => r.route.endsWith('/retry-embedding'))
     expect(retries).toHaveLength(1)
-    const kb = (staffify().state() as any).knowledgeBases.find((k: any) => k.public_id === created[0])
-    expect(kb.entries.map((e: any) => e.has_embedding)).toEqual([true, false])
+    const kb = staffify().state().knowledgeBases.find((k) => k.public_id === created[0])
+    expect(kb?.entries.map((e) => e.has_embedding)).toEqual([true, false])
   })
 
   it('a retry that Staffify refuses is reported, not fatal', async () => {

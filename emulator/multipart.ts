@@ -2,7 +2,7 @@
  * A strict multipart/form-data parser for the emulators. It keeps the parts in wire order, because
  * S3's POST policy cares where the `file` field is, and it does not tolerate sloppy framing.
  */
-import { EmuError } from '../server.ts'
+import type { EmuError } from './framework.ts'
 
 export interface Part {
   readonly name: string
