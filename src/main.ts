@@ -2,6 +2,9 @@ import * as core from '@actions/core'
 import * as github from '@actions/github'
 import { runAgentStep } from './agent/index.js'
 import { toRunContext, type RunContext } from './context.js'
+import { doctorRunId } from './doctor/canary.js'
+import { publishDoctor } from './doctor/publish.js'
+import { runDoctor } from './doctor/run.js'
 import { errorMessage } from './errors.js'
 import { actionsInputReader, readSettings } from './inputs.js'
 import { actionsLog } from './log.js'
@@ -25,6 +28,12 @@ export async function run(): Promise<void> {
       return
     }
     const settings = readSettings(actionsInputReader, context.eventName)
+    if (settings.mode === 'doctor') {
+      // A first run against a real account: check the vendor with a canary instead of syncing.
+      const report = await runDoctor(settings, context, { log: actionsLog, group: coreGroup, tokenCache: new TokenCache(), runId: doctorRunId() })
+      await publishDoctor(report)
+      return
+    }
     const octokit = settings.githubToken ? github.getOctokit(settings.githubToken) : undefined
     const tokenCache = new TokenCache()
     const sync = await runSync(settings, context, { log: actionsLog, octokit, group: coreGroup, tokenCache })

@@ -8,7 +8,7 @@ import type { LocalDoc } from './docs/types.js'
 import type { Log } from './log.js'
 import type { SyncReport } from './plan.js'
 import { planSync, unchangedTest } from './planner.js'
-import type { Settings } from './settings.js'
+import { syncMode, type Settings } from './settings.js'
 import type { TokenCache } from './tokens.js'
 import { executePlan } from './execute-plan.js'
 import { vendorFactory } from './vendors/registry.js'
@@ -45,7 +45,7 @@ export async function runSync(settings: Settings, run: RunContext, deps: RunSync
   const matches = pathMatcher(settings.paths)
 
   const changes = await deps.group('Finding changed docs', async () => {
-    const c = await detectChanges({ run, mode: settings.mode, octokit: deps.octokit, log })
+    const c = await detectChanges({ run, mode: syncMode(settings), octokit: deps.octokit, log })
     if (c.kind === 'full') log.notice(`Full reconcile: ${c.reason}`)
     else log.info(`${c.changes.length} changed files, from ${c.source}`)
     return c

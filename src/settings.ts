@@ -1,6 +1,9 @@
 import type { VendorId, VendorInputSettings } from './vendors/registry.js'
 
-export const MODES = ['auto', 'changed', 'full'] as const
+/** `doctor` checks the vendor's behaviour with a canary doc instead of syncing (src/doctor/). */
+export const MODES = ['auto', 'changed', 'full', 'doctor'] as const
+/** The modes that sync, the ones change detection knows. */
+export type SyncMode = Exclude<(typeof MODES)[number], 'doctor'>
 export const ON_REMOVED = ['delete', 'report'] as const
 
 /** The StackSpot agent's public host, used when `agent-url` is empty. */
@@ -12,7 +15,7 @@ export interface SharedSettings {
   vendor: VendorId
   /** Globs of the docs to sync, relative to the workspace; `!` excludes. */
   paths: string[]
-  /** `changed` syncs what the event changed, `full` reconciles everything, `auto` picks per event. */
+  /** `changed` syncs what the event changed, `full` reconciles everything, `auto` picks per event; `doctor` runs the doctor instead of a sync. */
   mode: (typeof MODES)[number]
   /** The store: a StackSpot KS slug, a Staffify or Telzino knowledge base id or name; unused by Castrel. */
   knowledgeBase: string
@@ -58,3 +61,9 @@ export interface SharedSettings {
  * declares its inputs, src/vendors/<id>/settings.ts); adapters get only their vendor's share.
  */
 export type Settings = SharedSettings & VendorInputSettings
+
+/** The sync's mode; a doctor run never gets here (main dispatches it to the doctor). */
+export function syncMode(settings: Pick<SharedSettings, 'mode'>): SyncMode {
+  if (settings.mode === 'doctor') throw new Error('mode `doctor` runs the doctor, not the sync')
+  return settings.mode
+}
