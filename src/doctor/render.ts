@@ -44,10 +44,13 @@ function canaryLine(r: DoctorReport): string {
 function listingLine(r: DoctorReport): string {
   const l = r.listing
   if (l.total === undefined) return 'not listed'
-  const pages = l.paged
-    ? `${l.pages} page${l.pages === 1 ? '' : 's'}${l.followedToEnd ? ', followed to the end' : ', NOT read to the end'}`
-    : 'one answer, no pages'
-  return `${l.total} items (${pages}); ${l.owned ?? '?'} the action would treat as its own; ${l.odd.length} it would skip as odd${l.note ? ` — ${l.note}` : ''}`
+  const pages = l.paged ? `${plural(l.pages ?? 0, 'page')}${l.followedToEnd ? ', followed to the end' : ', NOT read to the end'}` : 'one answer, no pages'
+  const why = l.followedToEnd === false && l.note ? ` — ${l.note}` : ''
+  return `${plural(l.total, 'item')} (${pages}); ${l.owned ?? '?'} the action would treat as its own; ${l.odd.length} it would skip as odd${why}`
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`
 }
 
 export function doctorSummaryMarkdown(r: DoctorReport): string {

@@ -13,7 +13,7 @@ import { vendorFactory } from '../vendors/registry.js'
 import type { StoreInfo, VendorFactory } from '../vendors/types.js'
 import { canaryDoc } from './canary.js'
 import { DoctorSession, StepFailed } from './session.js'
-import type { DoctorReport, Leftover } from './types.js'
+import type { DoctorReport, Leftover, VendorDoctorFactory } from './types.js'
 import { doctorFor } from './vendors.js'
 
 export interface DoctorDeps {
@@ -25,6 +25,8 @@ export interface DoctorDeps {
   readonly runId: string
   /** Builds the store's adapter; the registry's factory unless a test brings its own. */
   readonly vendor?: VendorFactory
+  /** Builds the vendor's doctor; the one in src/vendors/<id>/doctor.ts unless a test brings its own. */
+  readonly doctor?: VendorDoctorFactory
   /** First delay between status polls (tests make it short). */
   readonly pollMs?: number
 }
@@ -46,7 +48,7 @@ export async function runDoctor(settings: Settings, run: RunContext, deps: Docto
   // embedding retries, and it adds no url-sources: the doctor writes nothing but its canary.
   const adapter = (deps.vendor ?? vendorFactory(settings.vendor))({ ...settings, dryRun: true, urlSources: [] }, adapterDeps)
   const canary = canaryDoc(namespace, deps.runId, adapter.displayName)
-  const doctor = doctorFor(settings.vendor)({
+  const doctor = (deps.doctor ?? doctorFor(settings.vendor))({
     settings,
     log,
     tokenCache: deps.tokenCache,

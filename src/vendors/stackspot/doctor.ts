@@ -225,9 +225,10 @@ class StackSpotDoctor implements VendorDoctor {
         if (words.at(-1) !== status) words.push(status)
         const kind = statusKind(status)
         if (kind !== 'pending') return { kind, status, error }
-        // A word nobody reported: whether the canary is already listed tells what it means.
-        if (!KNOWN_PENDING.has(status.toUpperCase()) && (await this.canaryObjects(this.isFileCanary)).length > 0)
-          return { kind: 'listed' as const, status, error }
+        if (KNOWN_PENDING.has(status.toUpperCase())) return undefined
+        // A word nobody reported: an error description, or the canary already listed, tells what it means.
+        if (error) return { kind: 'unknown failure' as const, status, error }
+        if ((await this.canaryObjects(this.isFileCanary)).length > 0) return { kind: 'listed' as const, status, error }
         return undefined
       },
       { waitMs: this.env.waitMs, firstMs: this.env.pollMs }
@@ -239,7 +240,11 @@ class StackSpotDoctor implements VendorDoctor {
       if (!KNOWN_PENDING.has(last.toUpperCase())) s.notHeld('status-words', `${seen}, and no object after ${duration(ms)}`)
       throw new Error(`the canary is still ${last} after ${duration(ms)} (processing-timeout)`)
     }
-    this.processing = value.kind === 'failed' ? 'failed' : 'done'
+    this.processing = value.kind === 'failed' || value.kind === 'unknown failure' ? 'failed' : 'done'
+    if (value.kind === 'unknown failure') {
+      s.notHeld('status-words', `${seen}, with error_description "${value.error}"`, 'the action would wait for a word it knows until processing-timeout')
+      throw new Error(`StackSpot could not process the canary: ${value.status}: ${value.error}`)
+    }
     if (value.kind === 'listed') {
       s.notHeld(
         'status-words',
@@ -361,7 +366,8 @@ class StackSpotDoctor implements VendorDoctor {
       return
     }
     this.zipSeen = true
-    const mode = attempts === 1 ? 'synchronous' : 'asynchronous'
+    // 202 says so itself; a 200 whose file is not listed at once is asynchronous all the same.
+    const mode = res.status === 202 || attempts > 1 ? 'asynchronous' : 'synchronous'
     s.observe('stackspot.zip_batch', mode)
     const when = attempts === 1 ? 'listed right after the answer' : `listed after ${duration(ms)}`
     const path = String(found[0]!.file_path)

@@ -153,22 +153,30 @@ class StaffifyDoctor implements VendorDoctor {
     await s.step('Probe the entry size limit', async () => {
       const q = `Knowledge Sync doctor size probe${this.tag}`
       const over = await this.http.request(
-        this.add(kb, [{ q, a: 'x'.repeat(MAX_ENTRY_CHARS + 1 - q.length) }], `${MAX_ENTRY_CHARS + 1}-character size probe`, [400, 413, 422])
+        this.add(kb, [{ q, a: 'x'.repeat(MAX_ENTRY_CHARS + 1 - q.length) }], `${n(MAX_ENTRY_CHARS + 1)}-character size probe`, [400, 413, 422])
       )
-      if (over.status >= 400) s.held('entry-limit', `${MAX_ENTRY_CHARS + 1} characters refused: ${refusal(over)}`)
+      if (over.status >= 400) s.held('entry-limit', `${n(MAX_ENTRY_CHARS + 1)} characters refused: ${refusal(over)}`)
       else {
-        s.wrote('size probe entry', `${MAX_ENTRY_CHARS + 1} characters`)
-        s.notHeld('entry-limit', `${MAX_ENTRY_CHARS + 1} characters accepted (HTTP ${over.status})`, 'the action keeps entries within 8,000 characters anyway')
+        s.wrote('size probe entry', `${n(MAX_ENTRY_CHARS + 1)} characters`)
+        s.notHeld(
+          'entry-limit',
+          `${n(MAX_ENTRY_CHARS + 1)} characters accepted (HTTP ${over.status})`,
+          'the action keeps entries within 8,000 characters anyway'
+        )
       }
       // Two-byte characters: 8,000 of them are about 16,000 bytes of UTF-8.
       const a = 'é'.repeat(MAX_ENTRY_CHARS - q.length)
       const bytes = Buffer.byteLength(q + a)
-      const wide = await this.http.request(this.add(kb, [{ q, a }], `${MAX_ENTRY_CHARS}-character size probe`, [400, 413, 422]))
+      const wide = await this.http.request(this.add(kb, [{ q, a }], `${n(MAX_ENTRY_CHARS)}-character size probe`, [400, 413, 422]))
       if (wide.status < 400) {
-        s.wrote('size probe entry', `${MAX_ENTRY_CHARS} characters, ${bytes} bytes`)
-        s.held('limit-unit', `${MAX_ENTRY_CHARS} characters in ${bytes} bytes accepted`)
+        s.wrote('size probe entry', `${n(MAX_ENTRY_CHARS)} characters, ${n(bytes)} bytes`)
+        s.held('limit-unit', `${n(MAX_ENTRY_CHARS)} characters in ${n(bytes)} bytes accepted`)
       } else {
-        s.notHeld('limit-unit', `${MAX_ENTRY_CHARS} characters in ${bytes} bytes refused: ${refusal(wide)}`, 'the limit counts bytes (or fewer characters)')
+        s.notHeld(
+          'limit-unit',
+          `${n(MAX_ENTRY_CHARS)} characters in ${n(bytes)} bytes refused: ${refusal(wide)}`,
+          'the limit counts bytes (or fewer characters)'
+        )
       }
     })
   }
@@ -208,6 +216,11 @@ class StaffifyDoctor implements VendorDoctor {
       }
     })
   }
+}
+
+/** 8,000 as the docs write it. */
+function n(value: number): string {
+  return value.toLocaleString('en-US')
 }
 
 function refusal(res: { status: number; text(): string }): string {
