@@ -183,6 +183,21 @@ export async function startEmulator<V extends VendorEmulator>(options: EmulatorO
           if (f.kind === 'latency') await sleep(f.ms ?? 20)
         }
         const hard = applied.find((f) => f.kind !== 'latency')
+        if (hard?.kind === 'applied' && found) {
+          // The write happens; only its answer is lost, as when a gateway times out after the backend committed.
+          const route = found.route
+          await (async () => route.handler(req))().catch(() => undefined)
+          if (hard.then === 'reset') {
+            finish(-1)
+            rawReq.socket.destroy()
+            return
+          }
+          const status = hard.status ?? 500
+          res.writeHead(status, { 'content-type': 'application/json' })
+          res.end(JSON.stringify(hard.body ?? { error: 'injected_fault', message: `Injected HTTP ${status} after the request was applied` }))
+          finish(status)
+          return
+        }
         if (hard?.kind === 'reset') {
           finish(-1)
           rawReq.socket.destroy()

@@ -16,7 +16,9 @@ export class VendorHttpError extends Error {
   readonly operation: string
   readonly status: number | undefined
   readonly code: string | undefined
-  constructor(opts: { vendor: string; operation: string; status?: number; detail: string; code?: string; hint?: string }) {
+  /** No complete answer came back (connection dropped, timeout): the request may or may not have been applied. */
+  readonly noAnswer: boolean
+  constructor(opts: { vendor: string; operation: string; status?: number; detail: string; code?: string; hint?: string; noAnswer?: boolean }) {
     const status = opts.status === undefined ? '' : ` (HTTP ${opts.status})`
     const hint = opts.hint ? ` ${opts.hint}` : ''
     super(redact(`${opts.vendor}: ${opts.operation} failed${status}: ${opts.detail}${hint}`))
@@ -25,6 +27,7 @@ export class VendorHttpError extends Error {
     this.operation = opts.operation
     this.status = opts.status
     this.code = opts.code
+    this.noAnswer = opts.noAnswer ?? false
   }
 }
 

@@ -1,3 +1,4 @@
+// Over 350 lines on purpose: one request's whole life (auth, retries, rate limits, body cap, errors) reads best in one place.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Readable } from 'node:stream'
 import { request, EnvHttpProxyAgent, getGlobalDispatcher, type Dispatcher } from 'undici'
@@ -25,6 +26,8 @@ export function staticTokens(key: string): TokenSource {
 }
 
 export type HttpBody = string | Buffer | Uint8Array | Readable
+/** The most of a response body read by default: far above any JSON answer we expect, far below a runner's memory. */
+export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD'
 
 export interface HttpRequest {
@@ -45,6 +48,8 @@ export interface HttpRequest {
   /** Statuses that are answers, not errors (e.g. 404 when looking a store up). */
   accept?: readonly number[]
   timeoutMs?: number
+  /** Largest response body read, in bytes; a larger one fails the request. Default: the client's, else MAX_RESPONSE_BYTES. */
+  maxBodyBytes?: number
 }
 
 export interface HttpResponse {
@@ -71,6 +76,8 @@ export interface HttpClientOptions {
   hintFor?: (status: number, body: unknown) => string | undefined
   /** Extra headers on every API request (e.g. Staffify's `X-Project-Id`). */
   defaultHeaders?: Record<string, string>
+  /** Largest response body read, in bytes (MAX_RESPONSE_BYTES when absent). */
+  maxBodyBytes?: number
 }
 
 let sharedDispatcher: Dispatcher | undefined
@@ -158,6 +165,15 @@ export class HttpClient {
       try {
         res = await this.sendCounted(url, req, headers, body)
       } catch (error) {
+        if (error instanceof BodyTooLarge) {
+          // Not retried: the same request would bring the same body.
+          throw new VendorHttpError({
+            vendor: this.vendor,
+            operation: req.operation,
+            status: error.status,
+            detail: `the response is larger than ${formatBytes(error.cap)}, the most the action reads for this request; the vendor sent far more than this call ever returns`
+          })
+        }
         networkFailure = networkReason(error)
       }
       if (res) {
@@ -192,7 +208,7 @@ export class HttpClient {
           await sleep(decision.afterMs)
           continue
         case 'fail':
-          if (!res) throw new VendorHttpError({ vendor: this.vendor, operation: req.operation, detail: networkFailure! })
+          if (!res) throw new VendorHttpError({ vendor: this.vendor, operation: req.operation, detail: networkFailure!, noAnswer: true })
           throw this.failure(
             req,
             res,
@@ -244,8 +260,21 @@ export class HttpClient {
       bodyTimeout: timeoutMs,
       signal: AbortSignal.timeout(timeoutMs * 2)
     })
+    // A body is read whole into memory, so a server that sends without end must not exhaust the runner.
+    const cap = req.maxBodyBytes ?? this.options.maxBodyBytes ?? MAX_RESPONSE_BYTES
+    if (Number(header(res.headers, 'content-length') ?? 0) > cap) {
+      // undici reports the abort as an 'error' on the body; nobody else listens to it any more.
+      res.body.on('error', () => undefined).destroy()
+      throw new BodyTooLarge(res.statusCode, cap)
+    }
     const chunks: Buffer[] = []
-    for await (const chunk of res.body) chunks.push(Buffer.from(chunk as Uint8Array))
+    let size = 0
+    for await (const chunk of res.body) {
+      size += (chunk as Uint8Array).length
+      // Leaving the loop by a throw destroys the stream, so the rest is never read.
+      if (size > cap) throw new BodyTooLarge(res.statusCode, cap)
+      chunks.push(Buffer.from(chunk as Uint8Array))
+    }
     const buffer = Buffer.concat(chunks)
     return {
       status: res.statusCode,
@@ -296,6 +325,20 @@ export class HttpClient {
       await sleep(wait)
     }
   }
+}
+
+class BodyTooLarge extends Error {
+  readonly status: number
+  readonly cap: number
+  constructor(status: number, cap: number) {
+    super(`response body over ${cap} bytes`)
+    this.status = status
+    this.cap = cap
+  }
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 && n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n} bytes`
 }
 
 function networkReason(error: unknown): string {

@@ -12,7 +12,8 @@ import { syncMode, type Settings } from './settings.js'
 import type { TokenCache } from './tokens.js'
 import { executePlan } from './execute-plan.js'
 import { vendorFactory } from './vendors/registry.js'
-import type { VendorAdapter, VendorFactory } from './vendors/types.js'
+import type { VendorFactory } from './vendors/registry.js'
+import type { VendorAdapter } from './vendors/types.js'
 
 export interface RunSyncDeps {
   log: Log

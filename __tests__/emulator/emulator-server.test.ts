@@ -76,6 +76,17 @@ describe('emulator server', () => {
     await expect(res.text()).rejects.toThrow()
   })
 
+  it('applies a write and then loses its answer: a 500, or a dropped connection', async () => {
+    await post('/_emulator/faults', { route: 'POST /echo/items', kind: 'applied' })
+    const lost = await post('/echo/items', { name: 'first' })
+    expect(lost.status).toBe(500)
+    expect(await lost.json()).toMatchObject({ error: 'injected_fault' })
+    await post('/_emulator/faults', { route: 'POST /echo/items', kind: 'applied', then: 'reset' })
+    await expect(post('/echo/items', { name: 'second' })).rejects.toThrow()
+    expect(items).toEqual(['first', 'second'])
+    expect(emu.requests.map((r) => `${r.route} ${r.status}`)).toEqual(['POST /echo/items 500', 'POST /echo/items -1'])
+  })
+
   it('exposes state, seeding, the request log and reset over HTTP', async () => {
     await post('/_emulator/seed/echo', { items: ['by-hand'] })
     await post('/echo/items', { name: 'synced' })

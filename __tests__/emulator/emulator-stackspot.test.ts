@@ -321,6 +321,24 @@ describe('zip batch', () => {
     await settleBatches()
     expect(ksState('docs-ks')!.objects.map((o) => o.content)).toEqual(['v1', 'v2'])
   })
+
+  it('the slow zip mode: accepted at once, objects appear one by one; a per-file copy made meanwhile is not merged', async () => {
+    await createKs()
+    const jwt = await token()
+    ss().seed({ settings: { zipEntryIntervalMs: 1_000 } })
+    const res = await postZip('docs-ks', storedZip([{ name: 'a.md', data: 'A' }, { name: 'b.md', data: 'B' }]), false, jwt)
+    expect(res.status).toBe(202)
+    // b.md also goes the per-file way while the zip is still being processed.
+    const form = (await uploadForm('b.md', 'docs-ks', jwt)).json
+    await fetch(form.url, { method: 'POST', body: s3Form(form.form, 'B') })
+    await waitStatus(form.id, jwt, ['INDEXED'])
+    await settleBatches()
+    const objects = () => ksState('docs-ks')!.objects.map((o) => `${o.file_path} ${o.origin}`).sort()
+    expect(objects()).toEqual(['a.md zip', 'b.md file-upload'])
+    await new Promise((r) => setTimeout(r, 1_000))
+    expect(objects()).toEqual(['a.md zip', 'b.md file-upload', 'b.md zip'])
+    expect(ss().state().batches[0]).toMatchObject({ status: 'DONE', summary: { added: 2, preserved: 0 } })
+  })
 })
 
 describe('bulk deletes', () => {

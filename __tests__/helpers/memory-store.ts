@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { LocalDoc } from '../../src/docs/types.js'
-import type { RemoteDoc, RemoveResult, StoreInfo, UploadResult, VendorAdapter, VendorFactory, VendorId } from '../../src/vendors/types.js'
+import type { RemoteDoc, RemoveResult, StoreInfo, UploadResult, VendorAdapter } from '../../src/vendors/types.js'
+import type { VendorFactory, VendorId } from '../../src/vendors/registry.js'
 
 export interface StoredDoc {
   readonly content: string

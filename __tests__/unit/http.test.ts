@@ -163,3 +163,50 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs({}, now)).toBeUndefined()
   })
 })
+
+describe('response size cap', () => {
+  const big = (bytes: number, withLength: boolean): Script => (_q, _b, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', ...(withLength ? { 'content-length': String(bytes) } : {}) })
+    // Written in pieces, as a server streaming without end would.
+    const piece = Buffer.alloc(64 * 1024, 32)
+    let sent = 0
+    const more = () => {
+      while (sent < bytes) {
+        const n = Math.min(piece.length, bytes - sent)
+        sent += n
+        if (!res.write(piece.subarray(0, n))) return void res.once('drain', more)
+      }
+      res.end()
+    }
+    res.on('error', () => undefined)
+    more()
+  }
+
+  it('fails a body larger than the default 16 MiB with a clear message, and does not ask again', async () => {
+    script = [big(17 * 1024 * 1024, false)]
+    const error = await client()
+      .request({ method: 'GET', url: '/objects', operation: 'list objects' })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(VendorHttpError)
+    expect((error as Error).message).toBe(
+      'Acme: list objects failed (HTTP 200): the response is larger than 16 MiB, the most the action reads for this request; the vendor sent far more than this call ever returns'
+    )
+    expect(seen).toHaveLength(1)
+  })
+
+  it('takes a cap per client and per request, and refuses a declared Content-Length over it before reading', async () => {
+    script = [big(2048, true), big(2048, false), big(2048, true)]
+    await expect(client({ maxBodyBytes: 1024 }).request({ method: 'GET', url: '/a', operation: 'read a' })).rejects.toThrow(/larger than 1024 bytes/)
+    await expect(client({ maxBodyBytes: 1024 }).request({ method: 'GET', url: '/b', operation: 'read b' })).rejects.toThrow(/larger than 1024 bytes/)
+    const res = await client({ maxBodyBytes: 1024 }).request({ method: 'GET', url: '/c', operation: 'read c', maxBodyBytes: 4096 })
+    expect(res.body).toHaveLength(2048)
+  })
+
+  it('marks a request that got no answer, so a caller can tell it may have been applied', async () => {
+    script = [(req) => req.socket.destroy()]
+    const error = await client()
+      .request({ method: 'POST', url: '/things', operation: 'add a thing', json: {} })
+      .catch((e: unknown) => e)
+    expect(error).toMatchObject({ noAnswer: true, status: undefined })
+  })
+})

@@ -3,7 +3,7 @@ import type { VendorId } from '../vendors/registry.js'
 import { stackSpotDoctor } from '../vendors/stackspot/doctor.js'
 import { staffifyDoctor } from '../vendors/staffify/doctor.js'
 import { telzinoDoctor } from '../vendors/telzino/doctor.js'
-import type { VendorDoctorFactory } from './types.js'
+import type { VendorDoctorFactory } from './contract.js'
 
 /** Each vendor's doctor, kept in its vendor folder next to the adapter whose assumptions it checks. */
 const DOCTORS: Record<VendorId, VendorDoctorFactory> = {

@@ -1,6 +1,6 @@
 import { ActionError } from '../errors.js'
 import type { InputSpec, InputSpecs, InputValues } from '../input-kinds.js'
-import type { Settings } from '../settings.js'
+import type { SharedSettings } from '../shared-settings.js'
 import { castrel } from './castrel/index.js'
 import { stackspot } from './stackspot/index.js'
 import { staffify } from './staffify/index.js'
@@ -42,8 +42,11 @@ export function vendorInputs(): VendorInputSpecs {
   return all as VendorInputSpecs
 }
 
+/** Builds a store's adapter from the run's settings (`Settings` in src/settings.ts, spelled out here to keep imports one-way). */
+export type VendorFactory = (settings: SharedSettings<VendorId> & VendorInputSettings, deps: VendorDeps) => VendorAdapter
+
 /** The adapter factory for a vendor id; an unknown id lists the valid ones. */
-export function vendorFactory(id: string): (settings: Settings, deps: VendorDeps) => VendorAdapter {
+export function vendorFactory(id: string): VendorFactory {
   const vendor = findVendor(id)
   if (!vendor) throw new ActionError(`Vendor "${id}" is not supported.`, `Use one of: ${VENDOR_IDS.join(', ')}.`)
   return (settings, deps) => vendor.create(settings, deps)

@@ -1,11 +1,9 @@
 import type { LocalDoc } from '../docs/types.js'
 import type { InputSpecs, InputValues, RawInputs } from '../input-kinds.js'
 import type { Log } from '../log.js'
-import type { Settings } from '../settings.js'
+import type { SharedSettings } from '../shared-settings.js'
 import type { TokenCache } from '../tokens.js'
-import type { VendorId } from './registry.js'
 
-export type { VendorId }
 
 /**
  * A doc as the remote store holds it. Only content the action created is ever listed:
@@ -82,7 +80,8 @@ export interface BatchResult {
  * user can act on (VendorHttpError or ActionError).
  */
 export interface VendorAdapter {
-  readonly id: VendorId
+  /** The vendor's id in the registry (`stackspot`). */
+  readonly id: string
   /** For messages and the summary: `StackSpot AI`. */
   readonly displayName: string
   /** Files larger than this are reported and skipped before any request. */
@@ -118,8 +117,6 @@ export interface VendorDeps {
   readonly tokenCache: TokenCache
 }
 
-/** Builds the adapter, handing it only the settings it uses (its vendor's own plus a few shared ones). */
-export type VendorFactory = (settings: Settings, deps: VendorDeps) => VendorAdapter
 
 /**
  * Everything the action knows about one vendor, declared in its folder: the registry lists these,
@@ -145,5 +142,6 @@ export interface VendorModule<Id extends string = string, I extends InputSpecs =
   knowledgeBaseProblem?(raw: string): string | undefined
   /** Problems with the vendor's parsed inputs taken together (a Castrel trigger without its config key). */
   problems?(values: InputValues<I>): string[]
-  readonly create: VendorFactory
+  /** Builds the adapter, handing it only the settings it uses (its vendor's own plus a few shared ones). */
+  create(settings: SharedSettings & InputValues<I>, deps: VendorDeps): VendorAdapter
 }

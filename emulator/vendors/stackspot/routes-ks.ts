@@ -89,6 +89,9 @@ async function batch(store: StackspotStore, idm: StackSpotIdm, req: EmuRequest):
     status: 'PROCESSING',
     applyAt: Date.now() + store.ctx.processingMs,
     entries,
+    applied: 0,
+    started: false,
+    knownIds: new Set(ks.objects.map((o) => o.id)),
     summary: { added: 0, preserved: 0, removed: 0, errors: 0 },
     errors: []
   }

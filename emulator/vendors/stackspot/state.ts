@@ -70,6 +70,16 @@ export interface Batch {
   status: 'PROCESSING' | 'DONE'
   applyAt: number
   entries: Array<{ path: string; content: Buffer }>
+  /** Entries applied so far (all at once, or one by one in the slow zip mode). */
+  applied: number
+  /** The first step (auto-delete) has run. */
+  started: boolean
+  /**
+   * The objects the KS held when the zip was accepted: an entry whose path and bytes one of them
+   * holds is preserved, anything else is added, so an object that arrived meanwhile (a per-file
+   * upload of the same doc) gets a second copy, as a server that diffs on arrival would make.
+   */
+  knownIds: ReadonlySet<string>
   summary: Summary
   errors: string[]
 }
@@ -77,6 +87,12 @@ export interface Batch {
 export interface StackspotEmulatorSettings {
   /** How long a new KS refuses upload forms and batches (403), in ms. */
   newKsDelayMs: number
+  /**
+   * 0: a zip batch is applied whole once processed. Above 0, the slow zip mode: its objects appear
+   * one by one, the first once processed and each next one this many ms later, as a busy server
+   * whose zip processing is undocumented might do.
+   */
+  zipEntryIntervalMs: number
 }
 
 /** `POST /_emulator/seed/stackspot`. */
@@ -146,7 +162,7 @@ export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex'
 export const now = () => new Date().toISOString()
 export const ulid = () => `01${randomBytes(12).toString('hex').toUpperCase().slice(0, 24)}`
 
-const DEFAULT_SETTINGS: StackspotEmulatorSettings = { newKsDelayMs: 200 }
+const DEFAULT_SETTINGS: StackspotEmulatorSettings = { newKsDelayMs: 200, zipEntryIntervalMs: 0 }
 
 export class StackspotStore {
   /** Set when the server registers the vendor. */
@@ -240,29 +256,40 @@ export class StackspotStore {
     }
     for (const b of this.batches.values()) {
       if (b.status !== 'PROCESSING' || b.applyAt > t) continue
-      this.applyBatch(b)
+      this.applyBatch(b, t)
     }
   }
 
-  private applyBatch(b: Batch): void {
-    b.status = 'DONE'
+  /** Applies what is due of a batch: all of it, or in the slow zip mode the entries whose turn has come. */
+  private applyBatch(b: Batch, t: number): void {
     const ks = this.sources.get(b.slug)
-    if (!ks) return
-    const inZip = new Set(b.entries.map((e) => e.path))
-    if (b.autoDelete && ks.lastBatchId) {
-      // Only what the previous zip brought in and this one no longer has; never standalone objects.
-      const before = ks.objects.length
-      ks.objects = ks.objects.filter((o) => o.standalone || o.origin !== 'zip' || o.batchId !== ks.lastBatchId || inZip.has(o.file_path ?? ''))
-      b.summary.removed = before - ks.objects.length
+    if (!ks) {
+      b.status = 'DONE'
+      return
     }
-    for (const e of b.entries) {
+    if (!b.started) {
+      b.started = true
+      const inZip = new Set(b.entries.map((e) => e.path))
+      if (b.autoDelete && ks.lastBatchId) {
+        // Only what the previous zip brought in and this one no longer has; never standalone objects.
+        const before = ks.objects.length
+        ks.objects = ks.objects.filter((o) => o.standalone || o.origin !== 'zip' || o.batchId !== ks.lastBatchId || inZip.has(o.file_path ?? ''))
+        b.summary.removed = before - ks.objects.length
+      }
+      // The next auto-delete compares against this zip: objects it preserved belong to it as well.
+      ks.lastBatchId = b.id
+    }
+    const interval = this.settings.zipEntryIntervalMs
+    const due = interval > 0 ? Math.min(b.entries.length, Math.floor((t - b.applyAt) / interval) + 1) : b.entries.length
+    for (; b.applied < due; b.applied++) {
+      const e = b.entries[b.applied]!
       if (this.ctx.faults.take('stackspot-processing-error', e.path)) {
         b.summary.errors++
         b.errors.push(`${e.path}: could not extract knowledge objects`)
         continue
       }
       const checksum = sha256(e.content)
-      const same = ks.objects.find((o) => !o.standalone && o.file_path === e.path && o.checksum === checksum)
+      const same = ks.objects.find((o) => !o.standalone && o.file_path === e.path && o.checksum === checksum && b.knownIds.has(o.id))
       if (same) {
         same.origin = 'zip'
         same.batchId = b.id
@@ -273,8 +300,7 @@ export class StackspotStore {
         b.summary.added++
       }
     }
-    // The next auto-delete compares against this zip: objects it preserved belong to it as well.
-    ks.lastBatchId = b.id
+    if (b.applied >= b.entries.length) b.status = 'DONE'
   }
 
   state(): StackspotState {

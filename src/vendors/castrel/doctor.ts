@@ -6,7 +6,8 @@
  */
 import { describeShape, jsonBody } from '../../doctor/paging.js'
 import type { DoctorSession } from '../../doctor/session.js'
-import type { Assumption, DoctorEnv, Leftover, VendorDoctor } from '../../doctor/types.js'
+import type { DoctorEnv, VendorDoctor } from '../../doctor/contract.js'
+import type { Assumption, Leftover } from '../../doctor/types.js'
 import { HttpClient, isRecord, staticTokens } from '../../http.js'
 import { registerSecret } from '../../secrets.js'
 import { LABEL_MANAGED_BY, MANAGED_BY } from './adapter.js'

@@ -1,5 +1,5 @@
 import { choice, jsonObject, missing, text, type InputValues, type RawInputs } from '../../input-kinds.js'
-import type { Settings } from '../../settings.js'
+import type { SharedSettings } from '../../shared-settings.js'
 
 export const TRIGGERS = ['smart', 'always', 'application', 'service', 'infrastructure', 'connector', 'bridge_node', 'proxy', 'alert'] as const
 
@@ -22,7 +22,10 @@ export interface CastrelSettings {
   triggerConfig: Record<string, unknown>
 }
 
-export function castrelSettings(s: Settings): CastrelSettings {
+/** The run's settings as this vendor's module receives them: the shared ones and its own inputs. */
+export type CastrelSettingsSource = SharedSettings & InputValues<typeof inputs>
+
+export function castrelSettings(s: CastrelSettingsSource): CastrelSettings {
   return { apiKey: s.apiKey, apiUrl: s.apiUrl, trigger: s.trigger, triggerConfig: s.triggerConfig }
 }
 

@@ -13,7 +13,7 @@ import type { BatchContext, BatchResult, RemoteDoc, RemoveResult, StoreInfo, Upl
 import { KnowledgeSourceApi } from './api.js'
 import { requireCredential, stackSpotTokens, type StackSpotTokens } from './auth.js'
 import { uploadZipBatch } from './batch.js'
-import { isOwned, isUnchanged, newestVersion, remoteDocs, staleVersions } from './objects.js'
+import { isOwned, isUnchanged, matchesDigest, newestOf, newestVersion, remoteDocs, staleVersions } from './objects.js'
 import { statusKind } from './schema.js'
 import type { StackSpotSettings } from './settings.js'
 import { STACKSPOT_LIMIT_BYTES } from './zip.js'
@@ -22,6 +22,10 @@ export interface StackSpotOptions {
   /** First status poll delay; grows ×1.5 up to `maxPollMs`. */
   pollMs?: number
   maxPollMs?: number
+  /** How long a zip may show no new doc before the rest go per-file (tests shorten it). */
+  batchStallMs?: number
+  /** How long a zip may show no doc at all before all its docs go per-file. */
+  batchSilentMs?: number
 }
 
 export class StackSpotAdapter implements VendorAdapter {
@@ -40,6 +44,9 @@ export class StackSpotAdapter implements VendorAdapter {
    * whose they are, so the vendor's auto-delete, which might remove them, is never used.
    */
   private hasUnattributedObjects = false
+  /** Docs sent in a zip this run: their zip object may still appear after the batch gave up on them. */
+  private readonly zipped = new Set<string>()
+  private readonly options: StackSpotOptions
 
   constructor(settings: StackSpotSettings, deps: Pick<VendorDeps, 'log' | 'tokenCache'>, options: StackSpotOptions = {}) {
     this.settings = settings
@@ -47,6 +54,7 @@ export class StackSpotAdapter implements VendorAdapter {
     this.slug = settings.knowledgeBase
     this.pollMs = options.pollMs ?? 100
     this.maxPollMs = options.maxPollMs ?? 2_000
+    this.options = options
     this.tokens = stackSpotTokens(deps.tokenCache, requireCredential(settings.clientId, settings.clientSecret, settings.authUrl), deps.log)
     this.api = new KnowledgeSourceApi({ apiUrl: settings.apiUrl, slug: this.slug, tokens: this.tokens, log: deps.log })
   }
@@ -82,14 +90,50 @@ export class StackSpotAdapter implements VendorAdapter {
   }
 
   async upload(doc: LocalDoc, previous: RemoteDoc | undefined): Promise<UploadResult> {
+    const previousIds = previous?.ids ?? []
+    const zipped = this.zipped.has(doc.key)
+    if (zipped) {
+      const late = await this.lateZipObject(doc, previousIds)
+      if (late) return late
+    }
+    if (previousIds.length > 1) {
+      const kept = await this.keepOneCopy(doc)
+      if (kept) return kept
+    }
     const uploadId = await this.api.uploadFile(doc.key, await readDoc(doc))
     await this.api.startProcessing(uploadId, doc.key)
     await this.waitIndexed(uploadId, doc.key)
     // INDEXED is StackSpot's word that the doc is in. Only a replacement has old objects to find and
-    // delete; a new doc needs no listing (one listing of a large KS costs more than the whole upload).
-    if (!previous || previous.ids.length === 0) return { detail: `upload ${uploadId}, indexed` }
-    const kept = await this.keepOnlyNewest(doc, previous.ids)
+    // delete; a new doc needs no listing (one listing of a large KS costs more than the whole upload),
+    // unless its zip object may have appeared meanwhile.
+    if (previousIds.length === 0 && !zipped) return { detail: `upload ${uploadId}, indexed` }
+    const kept = await this.keepOnlyNewest(doc, previousIds)
     return { detail: `object ${kept}` }
+  }
+
+  /**
+   * Before a doc the zip did not show in time goes per-file: list again, and when its zip object
+   * has appeared since, that is the new version (no second copy is uploaded).
+   */
+  private async lateZipObject(doc: LocalDoc, previousIds: readonly string[]): Promise<UploadResult | undefined> {
+    const objects = (await this.api.listObjects(Date.now())).filter((o) => isOwned(o) && o.file_path === doc.key)
+    const keep = newestVersion(objects, doc, previousIds)
+    if (!keep || previousIds.includes(keep.id)) return undefined
+    await this.api.deleteIds(staleVersions(objects, keep, doc, previousIds).map((o) => o.id), doc.key)
+    return { detail: `object ${keep.id} (zip, appeared after the batch)` }
+  }
+
+  /**
+   * A doc stored several times where one copy already holds these bytes (a replace cut short, a
+   * late zip object): keep the newest such copy, delete the rest, upload nothing.
+   */
+  private async keepOneCopy(doc: LocalDoc): Promise<UploadResult | undefined> {
+    const objects = (await this.api.listObjects(Date.now())).filter((o) => isOwned(o) && o.file_path === doc.key)
+    const keep = newestOf(objects.filter((o) => matchesDigest(o.checksum, doc)))
+    if (!keep) return undefined
+    const others = objects.filter((o) => o.id !== keep.id).map((o) => o.id)
+    await this.api.deleteIds(others, doc.key)
+    return { detail: `object ${keep.id} already held this version; ${others.length} other ${others.length === 1 ? 'copy' : 'copies'} deleted` }
   }
 
   private async waitIndexed(uploadId: string, key: string): Promise<void> {
@@ -164,14 +208,30 @@ export class StackSpotAdapter implements VendorAdapter {
     if (strategy === 'per-file') return none
     // One doc: the documented per-file flow costs about the same as a zip and is the better-known path.
     if (strategy === 'auto' && docs.length < 2) return none
-    return uploadZipBatch(docs, ctx, {
+    // A doc stored several times with one copy already holding its bytes needs a clean-up, not a
+    // zip: upload() keeps that copy without sending the bytes again.
+    const copies = docs.filter((d) => holdsCopyOf(d, ctx.remote.get(d.key)))
+    const rest = docs.filter((d) => !copies.includes(d))
+    if (rest.length === 0 || (strategy === 'auto' && rest.length < 2)) return none
+    const result = await uploadZipBatch(rest, ctx, {
       api: this.api,
       log: this.log,
       concurrency: this.settings.concurrency,
       processingTimeoutSeconds: this.settings.processingTimeoutSeconds,
       pollMs: this.pollMs,
       maxPollMs: this.maxPollMs,
-      hasUnattributedObjects: this.hasUnattributedObjects
+      hasUnattributedObjects: this.hasUnattributedObjects,
+      stallMs: this.options.batchStallMs,
+      silentMs: this.options.batchSilentMs
     })
+    for (const key of result.zipped) this.zipped.add(key)
+    return { ...result, fallback: [...result.fallback, ...copies] }
   }
+}
+
+/** Several objects under the doc's path, one of them listed with the doc's bytes. */
+function holdsCopyOf(doc: LocalDoc, remote: RemoteDoc | undefined): boolean {
+  const checksums = remote?.meta?.checksums
+  if (!remote || remote.ids.length < 2 || !Array.isArray(checksums)) return false
+  return checksums.some((c: unknown) => typeof c === 'string' && matchesDigest(c, doc))
 }

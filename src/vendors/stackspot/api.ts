@@ -7,6 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { ActionError, VendorHttpError } from '../../errors.js'
 import { HttpClient, type HttpRequest, type TokenSource } from '../../http.js'
 import type { Log } from '../../log.js'
+import { pathSegment, withSafeIds } from '../../path-segment.js'
+import { writeUnlessLanded } from '../lost-answer.js'
 import { multipartBody } from './multipart.js'
 import { describeS3Error, presignedPostBody } from './s3.js'
 import { KnowledgeSource, UploadForm, UploadStatus, knowledgeObjects, type KnowledgeObject } from './schema.js'
@@ -15,6 +17,11 @@ import { KnowledgeSource, UploadForm, UploadStatus, knowledgeObjects, type Knowl
 const NEW_KS_GRACE_MS = 30_000
 /** Pre-signed form lifetime; the docs' example sends 600 (its unit is disputed, NOTES §1(c)). */
 const FORM_EXPIRATION = 600
+/**
+ * The object listing is one unpaged array; at a few hundred bytes an object, this allows some
+ * 200,000 objects, where the 16 MiB default for other answers would stop near 60,000.
+ */
+const MAX_LISTING_BYTES = 64 * 1024 * 1024
 
 const CREDENTIAL_HINT =
   'Check the `client-id`, `client-secret` and `realm` inputs: they must belong to a StackSpot service credential (or PAT client) with the ai_dev and ai_admin permissions.'
@@ -33,6 +40,8 @@ export class KnowledgeSourceApi {
   /** When this run created the KS: until NEW_KS_GRACE_MS later, 403/404 on uploads means "not ready yet". */
   private createdAt: number | undefined
   private listing: { startedAt: number; promise: Promise<KnowledgeObject[]> } | undefined
+  /** Object ids already reported as unusable in a URL, so each listing does not warn again. */
+  private readonly reportedIds = new Set<string>()
 
   constructor(opts: { apiUrl: string; slug: string; tokens: TokenSource; log: Log }) {
     this.slug = opts.slug
@@ -66,7 +75,13 @@ export class KnowledgeSourceApi {
     // The current docs use lowercase types, an older copy uppercase (NOTES §1(b)); try the other on a 400/422.
     for (const t of [type, type.toUpperCase()]) {
       const req: HttpRequest = { method: 'POST', url: '/v1/knowledge-sources', operation, json: { slug: this.slug, name, description, type: t }, accept: [409, 400, 422] }
-      const res = await this.http.request(req)
+      // A KS that exists after a lost answer is the one we asked for: the slug is unique.
+      const res = await writeUnlessLanded({ write: () => this.http.request(req), landed: async () => ((await this.find()) ? 'landed' : undefined), what: operation, log: this.log })
+      if (res === 'landed') {
+        this.createdAt = Date.now()
+        this.log.info(`Created Knowledge Source "${this.slug}" (${name}, type ${t}).`)
+        return true
+      }
       if (res.status === 409) {
         this.log.info(`Knowledge Source "${this.slug}" already exists (created meanwhile); using it.`)
         return false
@@ -89,10 +104,10 @@ export class KnowledgeSourceApi {
     const req: HttpRequest = { method: 'GET', url: this.ksPath('/objects'), operation: `list the objects of Knowledge Source "${this.slug}"` }
     // A KS may hold tens of thousands of objects: a plain check of the fields we use is several times
     // faster than a schema parse, and we list after every batch.
-    const promise = this.http.request(req).then((res) => {
+    const promise = this.http.request({ ...req, maxBodyBytes: MAX_LISTING_BYTES }).then((res) => {
       const objects = knowledgeObjects(parseJson(res.text()))
       if (!objects) throw this.http.failure(req, res, 'unexpected response shape (expected an array of objects with id and file_path); the vendor API may have changed')
-      return objects
+      return withSafeIds(objects, (o) => o.id, (o) => `the knowledge object${o.file_path ? ` of ${o.file_path}` : ''}`, this.log, this.reportedIds)
     })
     this.listing = { startedAt, promise }
     promise.catch(() => {
@@ -105,7 +120,7 @@ export class KnowledgeSourceApi {
     for (const objectId of ids) {
       await this.http.request({
         method: 'DELETE',
-        url: this.ksPath(`/objects/${encodeURIComponent(objectId)}`),
+        url: this.ksPath(`/objects/${pathSegment(objectId, 'knowledge object id')}`),
         operation: `delete object ${objectId} (${key})`,
         // Already gone is what we wanted.
         accept: [404]
@@ -115,46 +130,63 @@ export class KnowledgeSourceApi {
 
   /** The per-file flow up to processing: an upload form, then the bytes to storage. Returns the upload id. */
   async uploadFile(key: string, bytes: Buffer): Promise<string> {
+    const operation = `create an upload form for ${key}`
     const form = await this.whenKsReady(() =>
-      this.http.json(
-        {
-          method: 'POST',
-          url: '/v2/file-upload/form',
-          operation: `create an upload form for ${key}`,
-          json: { file_name: key, target_id: this.slug, target_type: 'KNOWLEDGE_SOURCE', expiration: FORM_EXPIRATION }
-        },
-        UploadForm
-      )
+      writeUnlessLanded<UploadForm, never>({
+        write: () =>
+          this.http.json(
+            { method: 'POST', url: '/v2/file-upload/form', operation, json: { file_name: key, target_id: this.slug, target_type: 'KNOWLEDGE_SOURCE', expiration: FORM_EXPIRATION } },
+            UploadForm
+          ),
+        // A form whose answer was lost is never used: it holds no file, so it adds nothing to the KS. Ask for another.
+        landed: async () => undefined,
+        what: operation,
+        log: this.log
+      })
     )
+    // Checked before the bytes go out: the id names every later call about this upload.
+    pathSegment(form.id, 'upload id')
     const { body, contentType } = presignedPostBody(form.form, key, bytes)
-    await this.s3.request({
-      method: 'POST',
-      url: form.url,
-      operation: `upload ${key} to storage`,
-      headers: { 'content-type': contentType },
-      body,
-      auth: false,
-      // The same key and form again is the same object: safe to repeat.
-      idempotent: true
+    await writeUnlessLanded({
+      // Not sent again blindly: storage may refuse a form that was already used.
+      write: () => this.s3.request({ method: 'POST', url: form.url, operation: `upload ${key} to storage`, headers: { 'content-type': contentType }, body, auth: false, idempotent: false }),
+      landed: () => this.pastNew(form.id, key),
+      what: `upload ${key} to storage`,
+      log: this.log
     })
     return form.id
   }
 
-  /** The knowledge-objects step. Older deployments index without it (404/405): then just poll. */
+  /**
+   * The knowledge-objects step. Older deployments index without it (404/405): then just poll. Sent
+   * twice it might split the file twice, so a lost answer is checked against the upload's status.
+   */
   async startProcessing(uploadId: string, key: string): Promise<void> {
-    const res = await this.http.request({
-      method: 'POST',
-      url: `/v1/file-upload/${encodeURIComponent(uploadId)}/knowledge-objects`,
-      operation: `start processing ${key}`,
-      json: { split_strategy: 'NONE' },
-      idempotent: true,
-      accept: [404, 405]
+    const res = await writeUnlessLanded({
+      write: () =>
+        this.http.request({
+          method: 'POST',
+          url: `/v1/file-upload/${pathSegment(uploadId, 'upload id')}/knowledge-objects`,
+          operation: `start processing ${key}`,
+          json: { split_strategy: 'NONE' },
+          idempotent: false,
+          accept: [404, 405]
+        }),
+      landed: () => this.pastNew(uploadId, key),
+      what: `start processing ${key}`,
+      log: this.log
     })
-    if (res.status === 404 || res.status === 405) this.log.debug(`StackSpot: no knowledge-objects step for ${key} (HTTP ${res.status}); polling the upload status`)
+    if (res !== 'landed' && (res.status === 404 || res.status === 405)) this.log.debug(`StackSpot: no knowledge-objects step for ${key} (HTTP ${res.status}); polling the upload status`)
+  }
+
+  /** 'landed' once the upload has moved on from NEW: its file arrived and processing has begun (polling tells the rest). */
+  private async pastNew(uploadId: string, key: string): Promise<'landed' | undefined> {
+    const status = await this.uploadStatus(uploadId, key)
+    return status.status.toUpperCase() === 'NEW' ? undefined : 'landed'
   }
 
   async uploadStatus(uploadId: string, key: string): Promise<UploadStatus> {
-    return this.http.json({ method: 'GET', url: `/v1/file-upload/${encodeURIComponent(uploadId)}`, operation: `check the processing of ${key}` }, UploadStatus)
+    return this.http.json({ method: 'GET', url: `/v1/file-upload/${pathSegment(uploadId, 'upload id')}`, operation: `check the processing of ${key}` }, UploadStatus)
   }
 
   /** Posts a zip of `count` docs to the batch endpoint. */

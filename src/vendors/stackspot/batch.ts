@@ -9,6 +9,7 @@ import { forEachLimit } from '../../concurrency.js'
 import type { LocalDoc } from '../../docs/types.js'
 import { errorMessage } from '../../errors.js'
 import type { Log } from '../../log.js'
+import { mayHaveLanded } from '../lost-answer.js'
 import type { BatchContext, BatchResult, UploadResult } from '../types.js'
 import type { KnowledgeSourceApi } from './api.js'
 import { isOwned, matchesDigest, newestVersion, ownedByPath, staleVersions } from './objects.js'
@@ -34,12 +35,20 @@ export interface ZipBatchEnv {
   maxPollMs: number
   /** The KS holds uploaded objects without a file path: auto-delete might remove them, so it is never asked for. */
   hasUnattributedObjects: boolean
+  /** Overrides BATCH_STALL_MIN_MS and BATCH_SILENT_MAX_MS (tests). */
+  stallMs?: number
+  silentMs?: number
 }
 
 /** `sent`/`accepted`: StackSpot took the zip; `refused`: this group goes per-file; `unsupported`: no batch endpoint here. */
 type ZipOutcome = 'sent' | 'accepted' | 'refused' | 'unsupported'
 
-export async function uploadZipBatch(docs: readonly LocalDoc[], ctx: BatchContext, env: ZipBatchEnv): Promise<BatchResult> {
+export interface ZipBatchResult extends BatchResult {
+  /** Docs in a zip StackSpot took or may have taken: their objects can still appear after the batch is over. */
+  readonly zipped: ReadonlySet<string>
+}
+
+export async function uploadZipBatch(docs: readonly LocalDoc[], ctx: BatchContext, env: ZipBatchEnv): Promise<ZipBatchResult> {
   const { log } = env
   const zippable = docs.filter((d) => unsafeEntryName(d.key) === undefined)
   const fallback: LocalDoc[] = docs.filter((d) => unsafeEntryName(d.key) !== undefined)
@@ -69,20 +78,28 @@ export async function uploadZipBatch(docs: readonly LocalDoc[], ctx: BatchContex
     try {
       outcome = await postZip(env, group, snapshot)
     } catch (error) {
-      // Nothing of this group is known to be in; it goes per-file, whose clean-up removes any copy the zip left.
-      log.info(`StackSpot: zip upload failed (${errorMessage(error)}); uploading those docs one by one.`)
-      outcome = 'refused'
+      if (mayHaveLanded(error)) {
+        // Sending the zip again could index every doc twice. Its objects are waited for as for an
+        // accepted zip; the docs that do not appear go one by one, each checked again first.
+        log.info(`StackSpot: the answer to a zip upload was lost (${errorMessage(error)}); waiting to see which of its docs appear in the KS.`)
+        outcome = 'accepted'
+      } else {
+        // Refused outright: nothing of this group is in, and it goes per-file.
+        log.info(`StackSpot: zip upload failed (${errorMessage(error)}); uploading those docs one by one.`)
+        outcome = 'refused'
+      }
     }
     if (outcome === 'unsupported' && sent.length === 0) {
       log.info('StackSpot: the zip batch endpoint is not available here; uploading one by one.')
-      return { done: new Map(), fallback: [...docs] }
+      return { done: new Map(), fallback: [...docs], zipped: new Set() }
     }
     const inGroup = new Set(group.map((d) => d.key))
     if (outcome === 'accepted') processingLater = true
     if (outcome === 'sent' || outcome === 'accepted') sent.push(...docs.filter((d) => inGroup.has(d.key)))
     else fallback.push(...docs.filter((d) => inGroup.has(d.key)))
   }
-  if (sent.length === 0) return { done: new Map(), fallback }
+  const zipped = new Set(sent.map((d) => d.key))
+  if (sent.length === 0) return { done: new Map(), fallback, zipped }
 
   const { present, objects } = await waitForBatch(env, sent, ctx, processingLater)
   const done = new Map<string, UploadResult>()
@@ -129,7 +146,7 @@ export async function uploadZipBatch(docs: readonly LocalDoc[], ctx: BatchContex
     const stillThere = new Set(objects.filter(isOwned).map((o) => o.file_path!))
     deletedKeys = new Set([...ctx.remote.keys()].filter((k) => !scope.has(k) && !stillThere.has(k)))
   }
-  return { done, fallback, deletedKeys }
+  return { done, fallback, deletedKeys, zipped }
 }
 
 /** Zips one group and posts it. */
@@ -184,9 +201,9 @@ async function waitForBatch(
       firstProgressAfter ??= lastProgress - started
     }
     present = next
-    const stallMs = Math.max(BATCH_STALL_MIN_MS, 3 * (firstProgressAfter ?? 0))
+    const stallMs = Math.max(env.stallMs ?? BATCH_STALL_MIN_MS, 3 * (firstProgressAfter ?? 0))
     // A batch that shows nothing at all for this long was not taken; the per-file flow says why.
-    const silent = firstProgressAfter === undefined && Date.now() - started > BATCH_SILENT_MAX_MS
+    const silent = firstProgressAfter === undefined && Date.now() - started > (env.silentMs ?? BATCH_SILENT_MAX_MS)
     const stalled = silent || (firstProgressAfter !== undefined && Date.now() - lastProgress > stallMs)
     if (present.size === sent.length || stalled || Date.now() + wait > deadline) return { present, objects }
     await sleep(wait)

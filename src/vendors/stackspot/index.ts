@@ -1,10 +1,9 @@
 /** StackSpot AI: what the action knows about the vendor, and its adapter's factory. */
 import type { TokenSource } from '../../http.js'
-import type { Settings } from '../../settings.js'
 import type { VendorDeps, VendorModule } from '../types.js'
 import { StackSpotAdapter } from './adapter.js'
 import { requireCredential, stackSpotTokens } from './auth.js'
-import { DEFAULT_API_URL, authUrl, inputs, knowledgeBaseProblem, missingInputs, stackSpotSettings } from './settings.js'
+import { DEFAULT_API_URL, authUrl, inputs, knowledgeBaseProblem, missingInputs, stackSpotSettings, type StackSpotSettingsSource } from './settings.js'
 
 export { StackSpotAdapter, type StackSpotOptions } from './adapter.js'
 export type { StackSpotSettings } from './settings.js'
@@ -24,7 +23,7 @@ export const stackspot: VendorModule<'stackspot', typeof inputs> = {
  * The agent's token source: the agent signs in with this step's StackSpot credential, through the
  * run's cache, so it reuses the token the sync already holds.
  */
-export function agentTokens(settings: Settings, deps: Pick<VendorDeps, 'tokenCache' | 'log'>): TokenSource {
+export function agentTokens(settings: StackSpotSettingsSource, deps: Pick<VendorDeps, 'tokenCache' | 'log'>): TokenSource {
   const s = stackSpotSettings(settings)
   return stackSpotTokens(deps.tokenCache, requireCredential(s.clientId, s.clientSecret, s.authUrl), deps.log)
 }

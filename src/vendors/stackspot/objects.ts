@@ -67,3 +67,8 @@ export function remoteDocs(objects: readonly KnowledgeObject[]): RemoteDoc[] {
 export function isUnchanged(local: LocalDoc, remote: RemoteDoc): boolean {
   return remote.ids.length === 1 && matchesDigest(remote.digest, local)
 }
+
+/** The most recently created of `objects` (listing order breaks ties). */
+export function newestOf(objects: readonly KnowledgeObject[]): KnowledgeObject | undefined {
+  return [...objects].sort((a, b) => (a.created_at ?? '').localeCompare(b.created_at ?? '')).at(-1)
+}

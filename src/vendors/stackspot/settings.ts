@@ -1,5 +1,5 @@
 import { choice, missing, text, type InputValues, type RawInputs } from '../../input-kinds.js'
-import type { Settings } from '../../settings.js'
+import type { SharedSettings } from '../../shared-settings.js'
 
 export const KS_TYPES = ['custom', 'api', 'snippet'] as const
 export const UPLOAD_STRATEGIES = ['auto', 'zip', 'per-file'] as const
@@ -42,7 +42,10 @@ export interface StackSpotSettings {
   processingTimeoutSeconds: number
 }
 
-export function stackSpotSettings(s: Settings): StackSpotSettings {
+/** The run's settings as this vendor's module receives them: the shared ones and its own inputs. */
+export type StackSpotSettingsSource = SharedSettings & InputValues<typeof inputs>
+
+export function stackSpotSettings(s: StackSpotSettingsSource): StackSpotSettings {
   return {
     knowledgeBase: s.knowledgeBase,
     knowledgeBaseName: s.knowledgeBaseName,

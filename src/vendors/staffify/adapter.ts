@@ -10,7 +10,8 @@ import type { LocalDoc } from '../../docs/types.js'
 import type { Log } from '../../log.js'
 import type { RemoteDoc, RemoveResult, StoreInfo, UploadResult, VendorAdapter, VendorDeps } from '../types.js'
 import { StaffifyApi } from './api.js'
-import { DIGEST_CHARS, batches, docToEntries, keyProblem, ownedByKey, titleFromPath, type OwnedEntries } from './entries.js'
+import { writeUnlessLanded } from '../lost-answer.js'
+import { DIGEST_CHARS, batches, docToEntries, keyProblem, ownedByKey, parseTag, titleFromPath, type OwnedEntries, type QaEntry } from './entries.js'
 import type { Entry } from './schema.js'
 import type { StaffifySettings } from './settings.js'
 
@@ -196,7 +197,7 @@ export class StaffifyAdapter implements VendorAdapter {
     const before = previous ? this.listed.get(previous.key) : undefined
     const reused = before?.complete(digest, entries.length) !== undefined
     if (!reused) {
-      for (const batch of batches(entries)) await this.api.addEntries(kb, batch, doc.path)
+      for (const batch of batches(entries)) await this.addEntries(kb, batch, doc.path)
     }
 
     // The POST answers with a count only: the listing is how we learn the new entries' ids.
@@ -222,6 +223,29 @@ export class StaffifyAdapter implements VendorAdapter {
     if (reused) parts.push('already added by an earlier run')
     if (stale.length > 0) parts.push(`${stale.length} old removed`)
     return { detail: parts.join(', '), warnings }
+  }
+
+  /**
+   * Adds one POST's worth of entries. The POST is not idempotent (a second one adds the entries
+   * again), so when its answer is lost the listing is asked which of them are in, and only the
+   * missing ones are sent once more.
+   */
+  private async addEntries(kb: string, batch: readonly QaEntry[], what: string): Promise<void> {
+    let missing = batch
+    const tagOf = (question: string) => {
+      const t = parseTag(question)
+      return t ? `${t.key} ${t.index}/${t.total} ${t.digest}` : question
+    }
+    await writeUnlessLanded({
+      write: () => this.api.addEntries(kb, missing, what),
+      landed: async () => {
+        const listed = new Set((await this.entriesAfter(this.tick++)).map((e) => tagOf(e.question)))
+        missing = missing.filter((e) => !listed.has(tagOf(e.q)))
+        return missing.length === 0 ? ('landed' as const) : undefined
+      },
+      what: `add ${batch.length} ${batch.length === 1 ? 'entry' : 'entries'} for ${what}`,
+      log: this.log
+    })
   }
 
   /**

@@ -5,7 +5,9 @@
 import { ActionError } from '../../errors.js'
 import { HttpClient, isRecord, staticTokens, truncate } from '../../http.js'
 import type { Log } from '../../log.js'
+import { pathSegment, withSafeIds } from '../../path-segment.js'
 import { registerSecret } from '../../secrets.js'
+import { writeUnlessLanded } from '../lost-answer.js'
 import type { QaEntry } from './entries.js'
 import { Added, EntryPage, KbCreated, KbList, KbOne, type Entry, type KnowledgeBase, Retried } from './schema.js'
 
@@ -21,8 +23,12 @@ export interface StaffifyApiOptions {
 
 export class StaffifyApi {
   readonly http: HttpClient
+  private readonly log: Log
+  /** Entry ids already reported as unusable in a URL, so each listing does not warn again. */
+  private readonly reportedIds = new Set<string>()
 
   constructor(opts: StaffifyApiOptions) {
+    this.log = opts.log
     registerSecret(opts.apiKey)
     const tokens = staticTokens(opts.apiKey)
     this.http = new HttpClient({
@@ -61,16 +67,19 @@ export class StaffifyApi {
     }
   }
 
+  /** Creates a knowledge base; called only when none has this name, so one found after a lost answer is ours. */
   async createKnowledgeBase(name: string, description: string): Promise<KnowledgeBase> {
-    return this.http.json(
-      {
-        method: 'POST',
-        url: '/knowledge-bases',
-        json: { name, ...(description ? { description } : {}) },
-        operation: `create knowledge base "${name}"`
+    const operation = `create knowledge base "${name}"`
+    return writeUnlessLanded({
+      // Names are not unique in Staffify: a blind second create would make a second knowledge base.
+      write: () => this.http.json({ method: 'POST', url: '/knowledge-bases', json: { name, ...(description ? { description } : {}) }, operation }, KbCreated),
+      landed: async () => {
+        for await (const kb of this.knowledgeBases()) if (kb.name === name) return kb
+        return undefined
       },
-      KbCreated
-    )
+      what: operation,
+      log: this.log
+    })
   }
 
   /** Every entry of a knowledge base, following the cursor to the end. */
@@ -80,10 +89,10 @@ export class StaffifyApi {
     const seen = new Set<string>()
     for (let page = 0; page < MAX_PAGES; page++) {
       const body = await this.http.json(
-        { method: 'GET', url: `/knowledge-bases/${encodeURIComponent(kbId)}/entries`, query: { limit: 100, after }, operation: 'list knowledge base entries' },
+        { method: 'GET', url: `/knowledge-bases/${pathSegment(kbId, 'knowledge base id')}/entries`, query: { limit: 100, after }, operation: 'list knowledge base entries' },
         EntryPage
       )
-      out.push(...body.entries)
+      out.push(...withSafeIds(body.entries, (e) => e.id, (e) => `the entry ${JSON.stringify(e.question.slice(0, 80))}`, this.log, this.reportedIds))
       // Without a next_cursor but with has_more, the last id is the only cursor there is.
       const next = body.next_cursor ?? (body.has_more === true ? body.entries.at(-1)?.id : undefined)
       if (body.has_more === false || !next || body.entries.length === 0) return out
@@ -97,7 +106,7 @@ export class StaffifyApi {
   /** Adds up to 100 entries; throws unless Staffify says it added all of them. */
   async addEntries(kbId: string, entries: readonly QaEntry[], what: string): Promise<void> {
     const body = await this.http.json(
-      { method: 'POST', url: `/knowledge-bases/${encodeURIComponent(kbId)}/entries`, json: entries, operation: `add ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} for ${what}` },
+      { method: 'POST', url: `/knowledge-bases/${pathSegment(kbId, 'knowledge base id')}/entries`, json: entries, operation: `add ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} for ${what}` },
       Added
     )
     if (body.added !== entries.length) {
@@ -109,7 +118,7 @@ export class StaffifyApi {
   async deleteEntry(kbId: string, entryId: string, what: string): Promise<void> {
     await this.http.request({
       method: 'DELETE',
-      url: `/knowledge-bases/${encodeURIComponent(kbId)}/entries/${encodeURIComponent(entryId)}`,
+      url: `/knowledge-bases/${pathSegment(kbId, 'knowledge base id')}/entries/${pathSegment(entryId, 'entry id')}`,
       operation: `delete entry ${entryId} of ${what}`,
       accept: [404]
     })
@@ -119,7 +128,7 @@ export class StaffifyApi {
     const body = await this.http.json(
       {
         method: 'POST',
-        url: `/knowledge-bases/${encodeURIComponent(kbId)}/entries/${encodeURIComponent(entryId)}/retry-embedding`,
+        url: `/knowledge-bases/${pathSegment(kbId, 'knowledge base id')}/entries/${pathSegment(entryId, 'entry id')}/retry-embedding`,
         operation: `retry the embedding of entry ${entryId} of ${what}`,
         idempotent: true
       },

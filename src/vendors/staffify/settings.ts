@@ -1,5 +1,5 @@
-import { missing, text, type RawInputs } from '../../input-kinds.js'
-import type { Settings } from '../../settings.js'
+import { missing, text, type RawInputs, type InputValues } from '../../input-kinds.js'
+import type { SharedSettings } from '../../shared-settings.js'
 
 export const DEFAULT_API_URL = 'https://api.staffifyai.com/v1'
 
@@ -25,7 +25,10 @@ export interface StaffifySettings {
   dryRun: boolean
 }
 
-export function staffifySettings(s: Settings): StaffifySettings {
+/** The run's settings as this vendor's module receives them: the shared ones and its own inputs. */
+export type StaffifySettingsSource = SharedSettings & InputValues<typeof inputs>
+
+export function staffifySettings(s: StaffifySettingsSource): StaffifySettings {
   return {
     knowledgeBase: s.knowledgeBase,
     knowledgeBaseName: s.knowledgeBaseName,

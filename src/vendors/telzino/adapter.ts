@@ -8,9 +8,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { readDoc } from '../../docs/read.js'
 import type { LocalDoc } from '../../docs/types.js'
 import { ActionError, VendorHttpError, errorMessage } from '../../errors.js'
-import { HttpClient, isRecord, staticTokens, type TokenSource } from '../../http.js'
+import { HttpClient, isRecord, staticTokens, type HttpResponse, type TokenSource } from '../../http.js'
 import type { Log } from '../../log.js'
+import { pathSegment, withSafeIds } from '../../path-segment.js'
 import { registerSecret } from '../../secrets.js'
+import { writeUnlessLanded } from '../lost-answer.js'
 import type { RemoteDoc, RemoveResult, StoreInfo, UploadResult, VendorAdapter, VendorDeps } from '../types.js'
 import { telzinoTokens } from './auth.js'
 import { FileCreated, JobStatus, KbCreated, KbList, SourceList, UrlCreated, type Kb, type Source } from './schema.js'
@@ -49,6 +51,8 @@ export class TelzinoAdapter implements VendorAdapter {
   /** `<owner/repo>/`: the name prefix of every source this action creates. */
   private readonly namePrefix: string
   private kbId = ''
+  /** Source ids already reported as unusable in a URL, so each listing does not warn again. */
+  private readonly reportedIds = new Set<string>()
 
   constructor(settings: TelzinoSettings, deps: Pick<VendorDeps, 'log' | 'repository' | 'tokenCache'>) {
     this.settings = settings
@@ -105,8 +109,19 @@ export class TelzinoAdapter implements VendorAdapter {
     if (opts.dryRun) return { id: '-', name: wanted, created: false, exists: false }
     const description = this.settings.knowledgeBaseDescription || `Docs from ${this.namePrefix.slice(0, -1)}, kept in step by Knowledge Sync.`
     const req = { method: 'POST' as const, url: `/v1/organizations/${encodeURIComponent(org)}/knowledge-bases`, operation: `create knowledge base "${wanted}"`, json: { name: wanted, description }, accept: [409] }
-    const res = await this.api.request(req)
-    if (res.status === 409) {
+    // Names are unique in an organization: one found after a lost answer is the one asked for.
+    const res = await writeUnlessLanded({
+      write: () => this.api.request(req),
+      landed: async () => {
+        const kb = await this.findKb(org, wanted)
+        return kb && { landedKb: kb }
+      },
+      what: req.operation,
+      log: this.log
+    })
+    if ('landedKb' in res) {
+      this.kbId = res.landedKb.id
+    } else if (res.status === 409) {
       // Created meanwhile by a parallel run: names are unique in an organization.
       const again = await this.findKb(org, wanted)
       if (!again) throw this.api.failure(req, res)
@@ -115,7 +130,7 @@ export class TelzinoAdapter implements VendorAdapter {
       this.kbId = this.api.parse(req, res, KbCreated).data.id
     }
     await this.keepUrlSources(opts.dryRun)
-    return { id: this.kbId, name: wanted, created: res.status !== 409, exists: true }
+    return { id: this.kbId, name: wanted, created: 'landedKb' in res || res.status !== 409, exists: true }
   }
 
   private async findKb(org: string, name: string): Promise<Kb | undefined> {
@@ -124,12 +139,12 @@ export class TelzinoAdapter implements VendorAdapter {
   }
 
   private kbPath(kb: string, suffix = ''): string {
-    return `/v1/knowledge-bases/${encodeURIComponent(kb)}${suffix}`
+    return `/v1/knowledge-bases/${pathSegment(kb, 'knowledge base id')}${suffix}`
   }
 
   private async sources(): Promise<Source[]> {
     const list = await this.api.json({ method: 'GET', url: this.kbPath(this.kbId, '/sources'), operation: 'list the sources of the knowledge base' }, SourceList)
-    return list.data
+    return withSafeIds(list.data, (s) => s.id, (s) => `the source ${JSON.stringify(s.name ?? s.url ?? '')}`, this.log, this.reportedIds)
   }
 
   /** `url-sources`: added when missing, re-ingested when present (the site may have changed); never deleted. */
@@ -168,7 +183,7 @@ export class TelzinoAdapter implements VendorAdapter {
       await this.putBytes(created.presignedUrl, bytes, fileMime, doc.key)
       await this.api.request({
         method: 'POST',
-        url: `/v1/knowledge-sources/${encodeURIComponent(created.sourceId)}/enqueue`,
+        url: `/v1/knowledge-sources/${pathSegment(created.sourceId, 'source id')}/enqueue`,
         operation: `start ingesting ${doc.key}`,
         json: { jobId: created.jobId, forceReindex: false },
         idempotent: true
@@ -199,13 +214,33 @@ export class TelzinoAdapter implements VendorAdapter {
   private async createFileSource(doc: LocalDoc, fileMime: string, previous: RemoteDoc | undefined): Promise<FileCreated['data'] | 'duplicate'> {
     const body = { sourceType: 'file', fileName: this.namePrefix + doc.key, fileMime, fileSize: doc.size, contentHash: doc.digests.md5 }
     const req = { method: 'POST' as const, url: this.kbPath(this.kbId, '/sources'), operation: `create the source for ${doc.key}`, json: body, accept: [409] }
-    const res = await this.api.request(req)
+    const res = await this.createUnlessLanded(() => this.api.request(req), doc, previous)
     if (res.status !== 409) return this.api.parse(req, res, FileCreated).data
     const duplicateOf = duplicateSourceId(res.text())
     const isThisDoc = previous?.ids.length === 1 && (duplicateOf === undefined || duplicateOf === previous.ids[0])
     if (isThisDoc) return 'duplicate'
-    const forced = await this.api.json({ ...req, json: { ...body, forceReingest: true }, accept: [] }, FileCreated)
-    return forced.data
+    const forced = await this.createUnlessLanded(() => this.api.request({ ...req, json: { ...body, forceReingest: true }, accept: [] }), doc, previous)
+    return this.api.parse(req, forced, FileCreated).data
+  }
+
+  /**
+   * Sends a create, and when its answer is lost, looks for the source it may have made. That
+   * source is of no use (its upload URL and job id were in the lost answer) and would make the
+   * next create a duplicate of its hash, so it is deleted before the create is sent once more.
+   */
+  private async createUnlessLanded(create: () => Promise<HttpResponse>, doc: LocalDoc, previous: RemoteDoc | undefined): Promise<HttpResponse> {
+    return writeUnlessLanded<HttpResponse, never>({
+      write: create,
+      landed: async () => {
+        const name = this.namePrefix + doc.key
+        const strays = (await this.sources()).filter((s) => s.source_type === 'file' && s.name === name && !previous?.ids.includes(s.id))
+        for (const stray of strays) await this.deleteSource(stray.id, doc.key)
+        if (strays.length > 0) this.log.info(`Telzino: removed ${strays.length} source(s) of ${doc.key} left by a create whose answer was lost.`)
+        return undefined
+      },
+      what: `create the source for ${doc.key}`,
+      log: this.log
+    })
   }
 
   private async putBytes(url: string, bytes: Buffer, fileMime: string, key: string): Promise<void> {
@@ -228,7 +263,7 @@ export class TelzinoAdapter implements VendorAdapter {
     const deadline = Date.now() + this.settings.processingTimeoutSeconds * 1000
     let wait = 200
     for (;;) {
-      const job = await this.api.json({ method: 'GET', url: `/v1/rag/jobs/${encodeURIComponent(jobId)}`, operation: `check the ingestion of ${key}` }, JobStatus)
+      const job = await this.api.json({ method: 'GET', url: `/v1/rag/jobs/${pathSegment(jobId, 'job id')}`, operation: `check the ingestion of ${key}` }, JobStatus)
       const status = job.data.status.toLowerCase()
       if (status === 'complete' || status === 'completed') return
       if (status === 'failed' || status === 'error') {
@@ -247,7 +282,7 @@ export class TelzinoAdapter implements VendorAdapter {
   }
 
   private async deleteSource(sourceId: string, key: string): Promise<void> {
-    await this.api.request({ method: 'DELETE', url: `/v1/knowledge-sources/${encodeURIComponent(sourceId)}`, operation: `delete the source of ${key}`, accept: [404] })
+    await this.api.request({ method: 'DELETE', url: `/v1/knowledge-sources/${pathSegment(sourceId, 'source id')}`, operation: `delete the source of ${key}`, accept: [404] })
   }
 
   async remove(remote: RemoteDoc): Promise<RemoveResult> {

@@ -1,5 +1,5 @@
-import { isEmpty, list, text, type RawInputs } from '../../input-kinds.js'
-import type { Settings } from '../../settings.js'
+import { isEmpty, list, text, type RawInputs, type InputValues } from '../../input-kinds.js'
+import type { SharedSettings } from '../../shared-settings.js'
 
 export const DEFAULT_API_URL = 'https://api.telzino.com'
 export const DEFAULT_AUTH_URL = 'https://api.telzino.com/oauth/token'
@@ -31,7 +31,10 @@ export interface TelzinoSettings {
   processingTimeoutSeconds: number
 }
 
-export function telzinoSettings(s: Settings): TelzinoSettings {
+/** The run's settings as this vendor's module receives them: the shared ones and its own inputs. */
+export type TelzinoSettingsSource = SharedSettings & InputValues<typeof inputs>
+
+export function telzinoSettings(s: TelzinoSettingsSource): TelzinoSettings {
   return {
     knowledgeBase: s.knowledgeBase,
     knowledgeBaseDescription: s.knowledgeBaseDescription,
