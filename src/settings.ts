@@ -1,3 +1,4 @@
+import type { TrustedAssociations } from './agent/trust.js'
 import type { VendorId, VendorInputSettings } from './vendors/registry.js'
 
 export const MODES = ['auto', 'changed', 'full'] as const
@@ -48,6 +49,10 @@ export interface SharedSettings {
   prompt: string
   /** Post the agent's answer as a pull request comment. */
   comment: boolean
+  /** The PR comment's marker key ('' = derived from the workflow, job and knowledge base). */
+  commentKey: string
+  /** Whose reviews and review comments may reach the agent, by `author_association`. */
+  agentTrustedAssociations: TrustedAssociations
   /** Token for the GitHub API (changed files, PR comment); '' = none. */
   githubToken: string
 }
