@@ -324,7 +324,11 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+/**
+ * A vendor's text cut down for a message. Redacted before the cut: a secret straddling the cut
+ * would otherwise survive as a prefix that no longer matches the whole secret.
+ */
 export function truncate(text: string, max = 300): string {
-  const clean = text.replace(/\s+/g, ' ').trim()
+  const clean = redact(text).replace(/\s+/g, ' ').trim()
   return clean.length > max ? `${clean.slice(0, max)}…` : clean
 }
