@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { ActionError, VendorHttpError } from '../../errors.js'
 import { HttpClient, type HttpRequest, type TokenSource } from '../../http.js'
 import type { Log } from '../../log.js'
+import { checkUploadUrl } from '../../upload-url.js'
 import { multipartBody } from './multipart.js'
 import { describeS3Error, presignedPostBody } from './s3.js'
 import { KnowledgeSource, UploadForm, UploadStatus, knowledgeObjects, type KnowledgeObject } from './schema.js'
@@ -126,6 +127,7 @@ export class KnowledgeSourceApi {
         UploadForm
       )
     )
+    await checkUploadUrl(form.url, `the upload URL StackSpot gave for ${key}`)
     const { body, contentType } = presignedPostBody(form.form, key, bytes)
     await this.s3.request({
       method: 'POST',

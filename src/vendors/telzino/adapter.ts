@@ -11,6 +11,7 @@ import { ActionError, VendorHttpError, errorMessage } from '../../errors.js'
 import { HttpClient, isRecord, staticTokens, type TokenSource } from '../../http.js'
 import type { Log } from '../../log.js'
 import { registerSecret } from '../../secrets.js'
+import { checkUploadUrl } from '../../upload-url.js'
 import type { RemoteDoc, RemoveResult, StoreInfo, UploadResult, VendorAdapter, VendorDeps } from '../types.js'
 import { telzinoTokens } from './auth.js'
 import { FileCreated, JobStatus, KbCreated, KbList, SourceList, UrlCreated, type Kb, type Source } from './schema.js'
@@ -209,6 +210,7 @@ export class TelzinoAdapter implements VendorAdapter {
   }
 
   private async putBytes(url: string, bytes: Buffer, fileMime: string, key: string): Promise<void> {
+    await checkUploadUrl(url, `the upload URL Telzino gave for ${key}`)
     const put = (contentType: boolean) =>
       this.storage.request({
         method: 'PUT',
