@@ -46,7 +46,7 @@ export async function checkUploadUrl(raw: string, what: string, resolve: (host: 
     if (kind !== 'public' && kind !== 'loopback') {
       const resolved = literal ? '' : ` (${host} resolves to ${address})`
       throw new ActionError(
-        `${what} points at ${literal ? address : host}${resolved}, a ${kind} address; refused, since a vendor's upload URL must be a public https address. Nothing was sent.`
+        `${what} points at ${literal ? address : host}${resolved}, ${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} address; refused, since a vendor's upload URL must be a public https address. Nothing was sent.`
       )
     }
   }
