@@ -26,20 +26,21 @@ const ZWSP = '\u200b'
 
 /**
  * The runner reads every stdout line that starts with `::` (after what .NET counts as leading
- * whitespace, a few characters more than JS's `\s`) as a command,
- * and v1 commands `##[name]` anywhere in a line; a forged `::stop-commands::` would turn masking
- * off for the rest of the job. A zero-width space inside the marker keeps the line readable and
- * inert. The runner also ends a line at a lone CR, so CRs are shown as `\r` instead.
+ * whitespace, a few characters more than JS's `\s`) as a command, and v1 commands `##[name]`
+ * anywhere in a line; a forged `::stop-commands::` would turn masking off for the rest of the job.
+ * A zero-width space inside the marker keeps the line readable and inert. The runner also ends a
+ * line at a lone CR, so CRs are shown as `\r` instead.
  */
 export function neutraliseCommands(text: string): string {
-  return text
-    .replace(/\r\n/g, '\n')
-    .replace(/\r/g, '\\r')
-    .replace(/##\[/g, `#${ZWSP}#[`)
-    .replace(/^([\s\u0085\u001c-\u001f]*):(?=:)/gm, `$1:${ZWSP}`)
+  return text.replace(/\r\n/g, '\n').replace(/\r/g, '\\r').replace(/##\[/g, `#${ZWSP}#[`).replace(COMMAND_START, `$1:${ZWSP}`)
 }
 
+/** `::` at a line start, after what .NET's TrimStart removes. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: .NET's whitespace includes these separators
+const COMMAND_START = /^([\s\u0085\u001c-\u001f]*):(?=:)/gm
+
 /** Path characters that end or forge a log line: C0 and C1 controls, DEL, Unicode line/paragraph separators. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
 
 export function hasControlChars(path: string): boolean {

@@ -47,8 +47,15 @@ async function interceptor(...args: Parameters<typeof startInterceptor>): Promis
 }
 
 const SLUG = (name: string) => `sec-${name}`
-const objects = (slug: string) => emu.vendor('stackspot').state().knowledgeSources.find((k) => k.slug === slug)?.objects ?? []
-const storedPaths = (slug: string) => objects(slug).map((o) => o.file_path ?? '-').sort()
+const objects = (slug: string) =>
+  emu
+    .vendor('stackspot')
+    .state()
+    .knowledgeSources.find((k) => k.slug === slug)?.objects ?? []
+const storedPaths = (slug: string) =>
+  objects(slug)
+    .map((o) => o.file_path ?? '-')
+    .sort()
 
 /** A full reconcile of the repository's pushed head on StackSpot, the way a manual run does it. */
 async function dispatch(workspace: string, slug: string, extra: Record<string, string> = {}): Promise<RunResult> {
@@ -100,6 +107,7 @@ function maskedTokens(r: RunResult): string[] {
 
 /** Lines the runner would execute as workflow commands it did not get from the action itself. */
 function forgedCommands(stdout: string): string[] {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the runner's whitespace includes these separators
   return stdout.split(/\r\n|\r|\n/).filter((l) => /^[\s\u0085\u001c-\u001f]*::(?:stop-commands|error title=Forged)/.test(l) || l.includes('##['))
 }
 
@@ -114,7 +122,10 @@ describe('workflow commands in file names', () => {
     const r = await dispatch(await pushedCheckout(repo), SLUG('commands'))
     expect(r.code, r.log).toBe(0)
     expect(forgedCommands(r.stdout)).toEqual([])
-    expect(item(r, evil)).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('"docs/x\\n::stop-commands::pwn\\ny.md" holds a control character') })
+    expect(item(r, evil)).toMatchObject({
+      outcome: 'skipped',
+      reason: expect.stringContaining('"docs/x\\n::stop-commands::pwn\\ny.md" holds a control character')
+    })
     expect(item(r, evilCr)?.outcome).toBe('skipped')
     expect(r.stdout).toContain('Skipped "docs/x\\n::stop-commands::pwn\\ny.md": its name')
     expect(storedPaths(SLUG('commands'))).toEqual(['docs/ok.md'])
@@ -130,7 +141,10 @@ describe('what may be uploaded', () => {
     const repo = await repoWith({ 'docs/a.md': '# a\n', 'README.md': '# readme\n' })
     const workspace = await pushedCheckout(repo)
     const jobToken = 'ghs_CheckoutPersistedJobToken0123456789'
-    await appendFile(join(workspace, '.git/config'), `[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic ${Buffer.from(`x-access-token:${jobToken}`).toString('base64')}\n`)
+    await appendFile(
+      join(workspace, '.git/config'),
+      `[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic ${Buffer.from(`x-access-token:${jobToken}`).toString('base64')}\n`
+    )
     await writeFile(join(workspace, 'gha-creds-abc.json'), JSON.stringify({ type: 'external_account', private_key: `-----BEGIN PRIVATE KEY-----${jobToken}` }))
     const r = await dispatch(workspace, SLUG('uploads'), { paths: '**' })
     expect(r.code, r.log).toBe(0)
@@ -236,7 +250,18 @@ describe('adversarial files', () => {
     const { before, after } = await repo.push()
     emu.vendor('github').seed({
       repo: 'octo/docs',
-      compares: [{ base: before, head: after, status: 'ahead', files: [{ filename: 'docs/ok.md', status: 'modified' }, { filename: 'docs/../../../../etc/passwd', status: 'added' }, { filename: 'docs/../../../../etc/hosts.md', status: 'added' }] }]
+      compares: [
+        {
+          base: before,
+          head: after,
+          status: 'ahead',
+          files: [
+            { filename: 'docs/ok.md', status: 'modified' },
+            { filename: 'docs/../../../../etc/passwd', status: 'added' },
+            { filename: 'docs/../../../../etc/hosts.md', status: 'added' }
+          ]
+        }
+      ]
     })
     const r = await runAction({
       inputs: demoInputs('stackspot', emu.url, { 'knowledge-base': slug, paths: 'docs/**', 'processing-timeout': '30', 'github-token': 'ghs_security_e2e' }),
@@ -258,15 +283,36 @@ describe('token endpoints that answer something else', () => {
   const FORM_TOKEN = 'gho_FormEncoded+Live/Token=0123456789'
   const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJrbm93bGVkZ2Utc3luYyJ9.SIGNATURE_part-0123456789'
   const answers = {
-    'a 200 form-encoded body': { status: 200, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `access_token=${encodeURIComponent(FORM_TOKEN)}&token_type=bearer&expires_in=3600` },
-    'a 200 HTML page': { status: 200, headers: { 'content-type': 'text/html' }, body: `<!doctype html><html><body><form><input type="hidden" name="access_token" value="${JWT}"></form></body></html>` },
-    'a 401 invalid_client': { status: 401, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'invalid_client', error_description: `Client authentication failed (client_secret=${DEMO_ACCOUNTS.stackspot.clientSecret})` }) }
+    'a 200 form-encoded body': {
+      status: 200,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `access_token=${encodeURIComponent(FORM_TOKEN)}&token_type=bearer&expires_in=3600`
+    },
+    'a 200 HTML page': {
+      status: 200,
+      headers: { 'content-type': 'text/html' },
+      body: `<!doctype html><html><body><form><input type="hidden" name="access_token" value="${JWT}"></form></body></html>`
+    },
+    'a 401 invalid_client': {
+      status: 401,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        error: 'invalid_client',
+        error_description: `Client authentication failed (client_secret=${DEMO_ACCOUNTS.stackspot.clientSecret})`
+      })
+    }
   }
 
   it.each([
-    ['a 200 form-encoded body', /get an access token failed \(HTTP 200\): the token endpoint answered a form-encoded body \(fields: access_token, token_type, expires_in\) instead of JSON/],
+    [
+      'a 200 form-encoded body',
+      /get an access token failed \(HTTP 200\): the token endpoint answered a form-encoded body \(fields: access_token, token_type, expires_in\) instead of JSON/
+    ],
     ['a 200 HTML page', /get an access token failed \(HTTP 200\): the token endpoint answered an HTML page/],
-    ['a 401 invalid_client', /get an access token failed \(HTTP 401\): invalid_client: Client authentication failed \(client_secret=\*\*\*\) Check the [`']client-id/]
+    [
+      'a 401 invalid_client',
+      /get an access token failed \(HTTP 401\): invalid_client: Client authentication failed \(client_secret=\*\*\*\) Check the [`']client-id/
+    ]
   ] as const)('%s: the run fails saying so, without the body or any token in it', async (kind, message) => {
     const idm = await interceptor(undefined, [{ path: /oauth\/token/, respond: () => answers[kind] }])
     const repo = await repoWith({ 'docs/a.md': '# a\n' })
@@ -306,7 +352,9 @@ describe('vendors that answer with hostile HTTP', () => {
 
   it('a redirect to another origin is not followed: that origin gets nothing, and the error says why', async () => {
     const elsewhere = await interceptor(undefined)
-    const api = await interceptor(emu.url, [{ method: 'GET', path: /\/knowledge-sources\/sec-redirect$/, respond: () => ({ status: 302, headers: { location: `${elsewhere.url}/collect?sig=abc` } }) }])
+    const api = await interceptor(emu.url, [
+      { method: 'GET', path: /\/knowledge-sources\/sec-redirect$/, respond: () => ({ status: 302, headers: { location: `${elsewhere.url}/collect?sig=abc` } }) }
+    ])
     const repo = await repoWith({ 'docs/a.md': '# a\n' })
     const r = await dispatch(await pushedCheckout(repo), 'sec-redirect', { 'api-url': `${api.url}/stackspot` })
     expect(r.code).toBe(1)
@@ -335,13 +383,17 @@ describe('pre-signed upload URLs aimed inside the runner', () => {
   it('StackSpot: an S3 form URL on an unspecified address fails that doc and sends no byte there', async () => {
     const sink = await interceptor(undefined)
     const port = new URL(sink.url).port
-    const api = await interceptor(emu.url, [{ method: 'POST', path: /\/v2\/file-upload\/form$/, rewriteJson: (form) => ({ ...form, url: `http://0.0.0.0:${port}/stackspot-genai-uploads` }) }])
+    const api = await interceptor(emu.url, [
+      { method: 'POST', path: /\/v2\/file-upload\/form$/, rewriteJson: (form) => ({ ...form, url: `http://0.0.0.0:${port}/stackspot-genai-uploads` }) }
+    ])
     const repo = await repoWith({ 'docs/a.md': '# a\n' })
     const r = await dispatch(await pushedCheckout(repo), SLUG('presigned'), { 'api-url': `${api.url}/stackspot`, 'upload-strategy': 'per-file' })
     expect(r.code).toBe(1)
     expect(sink.seen).toEqual([])
     expect(item(r, 'docs/a.md')).toMatchObject({ outcome: 'failed' })
-    expect(item(r, 'docs/a.md')!.detail).toMatch(/the upload URL StackSpot gave for docs\/a\.md points at 0\.0\.0\.0, an unspecified address; refused.*Nothing was sent/)
+    expect(item(r, 'docs/a.md')!.detail).toMatch(
+      /the upload URL StackSpot gave for docs\/a\.md points at 0\.0\.0\.0, an unspecified address; refused.*Nothing was sent/
+    )
   })
 
   it('Telzino: a presigned URL on an unspecified address fails that doc, sends nothing, and leaves no half-made source', async () => {
@@ -351,7 +403,8 @@ describe('pre-signed upload URLs aimed inside the runner', () => {
       {
         method: 'POST',
         path: /\/v1\/knowledge-bases\/[^/]+\/sources$/,
-        rewriteJson: (res) => (res.data?.presignedUrl ? { ...res, data: { ...res.data, presignedUrl: `http://0.0.0.0:${port}/telzino/s3/x?X-Amz-Signature=abc` } } : res)
+        rewriteJson: (res) =>
+          res.data?.presignedUrl ? { ...res, data: { ...res.data, presignedUrl: `http://0.0.0.0:${port}/telzino/s3/x?X-Amz-Signature=abc` } } : res
       }
     ])
     const repo = await repoWith({ 'docs/a.md': '# a\n' })
@@ -366,7 +419,10 @@ describe('pre-signed upload URLs aimed inside the runner', () => {
     expect(sink.seen).toEqual([])
     expect(item(r, 'docs/a.md')!.detail).toMatch(/the upload URL Telzino gave for docs\/a\.md points at 0\.0\.0\.0, an unspecified address; refused/)
     expect(r.log).not.toContain('X-Amz-Signature=abc')
-    const kb = emu.vendor('telzino').state().knowledgeBases.find((k) => k.name === 'Security')
+    const kb = emu
+      .vendor('telzino')
+      .state()
+      .knowledgeBases.find((k) => k.name === 'Security')
     expect(kb?.sources.filter((s) => s.source_type === 'file') ?? []).toEqual([])
   })
 })

@@ -53,8 +53,15 @@ export async function startInterceptor(upstream: string | undefined, rules: Inte
   async function answer(rule: InterceptRule | undefined, req: SeenRequest): Promise<Answer> {
     if (rule?.respond) return rule.respond(req)
     if (!upstream) return { status: 200, headers: { 'content-type': 'application/json' }, body: '{}' }
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k, v]) => typeof v === 'string' && !['host', 'content-length', 'connection'].includes(k))) as Record<string, string>
-    const res = await fetch(upstream + req.path, { method: req.method, headers, body: ['GET', 'HEAD'].includes(req.method) ? undefined : req.body, redirect: 'manual' })
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter(([k, v]) => typeof v === 'string' && !['host', 'content-length', 'connection'].includes(k))
+    ) as Record<string, string>
+    const res = await fetch(upstream + req.path, {
+      method: req.method,
+      headers,
+      body: ['GET', 'HEAD'].includes(req.method) ? undefined : req.body,
+      redirect: 'manual'
+    })
     let body: string | Buffer = Buffer.from(await res.arrayBuffer())
     if (rule?.rewriteJson && res.ok) body = JSON.stringify(rule.rewriteJson(JSON.parse(body.toString('utf8'))))
     const out: Record<string, string> = {}

@@ -28,7 +28,10 @@ afterAll(() => repo.cleanup())
 describe('git calls and names with a leading dash', () => {
   it('the push diff lists them as changed files', async () => {
     const payload = pushPayload({ owner: 'octo', name: 'docs', before: base, after: head })
-    const run = toRunContext({ eventName: 'push', payload, sha: head, repo: { owner: 'octo', repo: 'docs' }, serverUrl: 'https://github.com', apiUrl: 'https://api.github.com' }, repo.work)
+    const run = toRunContext(
+      { eventName: 'push', payload, sha: head, repo: { owner: 'octo', repo: 'docs' }, serverUrl: 'https://github.com', apiUrl: 'https://api.github.com' },
+      repo.work
+    )
     const changes = await detectChanges({ run, mode: 'changed', octokit: undefined, log: memoryLog() })
     expect(changes.kind === 'diff' && changes.changes.map((c) => c.path).sort()).toEqual([...DASHED].sort())
     expect(existsSync(join(repo.work, 'pwned.md'))).toBe(false)

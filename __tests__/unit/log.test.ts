@@ -4,6 +4,7 @@ import { clearSecrets, registerSecret } from '../../src/secrets.js'
 
 /** Lines the runner would read as workflow commands: `::` after leading whitespace, or `##[` anywhere. */
 function commandLines(stdout: string): string[] {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the runner's whitespace includes these separators
   return stdout.split(/\r\n|\r|\n/).filter((l) => /^[\s\u0085\u001c-\u001f]*::/.test(l) || l.includes('##['))
 }
 
