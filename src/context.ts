@@ -6,6 +6,9 @@ export interface GithubContextLike {
   serverUrl: string
   apiUrl: string
   repo: { owner: string; repo: string }
+  /** GITHUB_WORKFLOW and GITHUB_JOB (`context.workflow`, `context.job`). */
+  workflow?: string
+  job?: string
 }
 
 /** The facts about the run the pipeline needs, as plain data (tests build it by hand). */
@@ -34,14 +37,18 @@ export interface RunContext {
   }
   /** The review body on pull_request_review events. */
   readonly reviewBody?: string
+  /** GITHUB_WORKFLOW_REF (`owner/repo/.github/workflows/x.yml@ref`), GITHUB_WORKFLOW and GITHUB_JOB: who owns the PR comment. */
+  readonly workflowRef?: string
+  readonly workflow?: string
+  readonly job?: string
 }
 
-export function toRunContext(ctx: GithubContextLike, workspace: string): RunContext {
+export function toRunContext(ctx: GithubContextLike, workspace: string, env: NodeJS.ProcessEnv = process.env): RunContext {
   const payload = (ctx.payload ?? {}) as Record<string, any>
   const { owner, repo } = ctx.repo
   const pr = payload.pull_request as Record<string, any> | undefined
   const headRepo: string | undefined = pr?.head?.repo?.full_name
-  const baseRepo: string | undefined = pr?.base?.repo?.full_name ?? `${owner}/${repo}`
+  const baseRepo: string = pr?.base?.repo?.full_name ?? `${owner}/${repo}`
   return {
     eventName: ctx.eventName,
     owner,
@@ -59,9 +66,13 @@ export function toRunContext(ctx: GithubContextLike, workspace: string): RunCont
           body: String(pr.body ?? ''),
           headSha: String(pr.head?.sha ?? ''),
           baseSha: String(pr.base?.sha ?? ''),
-          fromFork: Boolean(pr.head?.repo?.fork) || (headRepo !== undefined && headRepo !== baseRepo) || pr.head?.repo === null
+          // The head repository's own `fork` flag says nothing: a branch PR inside a forked repository is not from a fork.
+          fromFork: pr.head?.repo === null || (headRepo !== undefined ? headRepo.toLowerCase() !== baseRepo.toLowerCase() : Boolean(pr.head?.repo?.fork))
         }
       : undefined,
-    reviewBody: typeof payload.review?.body === 'string' ? payload.review.body : undefined
+    reviewBody: typeof payload.review?.body === 'string' ? payload.review.body : undefined,
+    workflowRef: env.GITHUB_WORKFLOW_REF || undefined,
+    workflow: ctx.workflow || env.GITHUB_WORKFLOW || undefined,
+    job: ctx.job || env.GITHUB_JOB || undefined
   }
 }

@@ -6,7 +6,7 @@ import type { z } from 'zod'
 import { VendorHttpError } from './errors.js'
 import type { Log } from './log.js'
 import { redact } from './secrets.js'
-import { MAX_SERVER_WAIT_MS, backoffBaseMs, decideRetry, header, resetToEpochMs, type AttemptOutcome, type ResponseHeaders } from './retry-policy.js'
+import { MAX_SERVER_WAIT_MS, backoffBaseMs, decideRetry, header, resetToEpochMs, serverWaitTooLong, type AttemptOutcome, type ResponseHeaders } from './retry-policy.js'
 
 // Callers read headers through the HTTP client; the parsing itself belongs to the retry policy.
 export { header, retryAfterMs } from './retry-policy.js'
@@ -209,11 +209,7 @@ export class HttpClient {
           continue
         case 'fail':
           if (!res) throw new VendorHttpError({ vendor: this.vendor, operation: req.operation, detail: networkFailure!, noAnswer: true })
-          throw this.failure(
-            req,
-            res,
-            decision.reason === 'server-wait-too-long' ? `the server asked us to wait ${Math.ceil(decision.waitMs / 1000)} s, longer than the action waits` : undefined
-          )
+          throw this.failure(req, res, decision.reason === 'server-wait-too-long' ? serverWaitTooLong(decision.waitMs) : undefined)
       }
     }
   }
@@ -294,7 +290,7 @@ export class HttpClient {
     } catch {
       body = undefined
     }
-    const described = this.options.describeError?.(res.status, body, text) ?? genericDetail(body, text)
+    const described = redirectDetail(res, this.resolve(req.url, req.query)) ?? this.options.describeError?.(res.status, body, text) ?? genericDetail(body, text)
     const hint = this.options.hintFor?.(res.status, body)
     const code = isRecord(body) && typeof body.code === 'string' ? body.code : undefined
     return new VendorHttpError({
@@ -367,7 +363,31 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+/**
+ * A vendor's text cut down for a message. Redacted before the cut: a secret straddling the cut
+ * would otherwise survive as a prefix that no longer matches the whole secret.
+ */
 export function truncate(text: string, max = 300): string {
-  const clean = text.replace(/\s+/g, ' ').trim()
+  const clean = redact(text).replace(/\s+/g, ' ').trim()
   return clean.length > max ? `${clean.slice(0, max)}…` : clean
+}
+
+/**
+ * Redirects are never followed (undici does not unless told to), so a token cannot be carried to
+ * another host by a 3xx; this says so instead of showing the redirect's empty body.
+ */
+function redirectDetail(res: HttpResponse, from: URL): string | undefined {
+  if (res.status < 300 || res.status > 399) return undefined
+  const location = header(res.headers, 'location')
+  let target = 'another address'
+  if (location) {
+    try {
+      // The origin only: a redirect target's path and query may carry a signature.
+      const origin = new URL(location, from).origin
+      target = origin === from.origin ? 'another address on the same server' : origin
+    } catch {
+      // An unparsable Location says nothing more useful than "another address".
+    }
+  }
+  return `the server redirected to ${target}; the action does not follow redirects, so requests and credentials only go to the configured URL (check the URL inputs)`
 }

@@ -1,5 +1,7 @@
 import * as core from '@actions/core'
 import { z } from 'zod'
+import { COMMENT_KEY } from './agent/marker.js'
+import { trustedAssociationsInput } from './agent/trust.js'
 import { ActionError } from './errors.js'
 import { choice, flag, list, missing, text, vendorUrl, verbatim, wholeNumber, type InputSpec, type InputValues, type RawInputs } from './input-kinds.js'
 import { registerSecret } from './secrets.js'
@@ -39,6 +41,8 @@ const AGENT_INPUTS = {
   agentStreaming: flag('agent-streaming', 'true'),
   prompt: verbatim('prompt'),
   comment: flag('comment', 'true'),
+  commentKey: text('comment-key'),
+  agentTrustedAssociations: trustedAssociationsInput('agent-trusted-associations'),
   githubToken: text('github-token', { secret: true })
 }
 
@@ -128,6 +132,9 @@ export function readSettings(read: InputReader, eventName: string): Settings {
   }
   if (v.agentId && !/^[A-Za-z0-9_-]+$/.test(v.agentId)) {
     problems.push(`\`agent-id\` must be an agent id or slug (letters, digits, - and _): "${v.agentId}".`)
+  }
+  if (v.commentKey && !COMMENT_KEY.test(v.commentKey)) {
+    problems.push(`\`comment-key\` may hold only letters, digits, ".", "_" and "-" (at most 64): "${v.commentKey}".`)
   }
   if (problems.length > 0) throw invalid(problems)
 

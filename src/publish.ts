@@ -6,6 +6,7 @@ import * as core from '@actions/core'
 import type { AgentStepResult } from './agent/index.js'
 import type { RunContext } from './context.js'
 import { errorMessage } from './errors.js'
+import { forStdout, hasControlChars, printablePath } from './log.js'
 import { countOutcomes, type Counts, type SyncReport } from './plan.js'
 import { planJson, syncSummaryMarkdown } from './report.js'
 import { redact } from './secrets.js'
@@ -24,7 +25,7 @@ export interface AgentOutcome {
 export async function publish(run: Pick<RunContext, 'eventName'>, report: SyncReport, agent?: AgentOutcome): Promise<void> {
   const counts = setSyncOutputs(report)
   annotate(report)
-  for (const warning of report.warnings) core.warning(redact(warning))
+  for (const warning of report.warnings) core.warning(forStdout(warning))
   let summary = syncSummaryMarkdown(report)
   const failures: string[] = [...report.errors]
   if (counts.failed > 0) failures.push(`${counts.failed} of ${report.items.length} docs failed (see the job summary).`)
@@ -41,13 +42,13 @@ export async function publish(run: Pick<RunContext, 'eventName'>, report: SyncRe
   }
   await writeSummary(summary)
   logTotals(run.eventName, counts, report.dryRun)
-  if (failures.length > 0) core.setFailed(failures.join('\n'))
+  if (failures.length > 0) core.setFailed(forStdout(failures.join('\n')))
 }
 
 /** Publishes a run that stopped before the sync finished (bad input, unreachable store…). */
 export async function publishFailure(error: unknown): Promise<void> {
   const message = errorMessage(error)
-  core.setFailed(message)
+  core.setFailed(forStdout(message))
   // The summary is where users look first; a run that stopped early says why there too.
   await writeSummary(`## Knowledge Sync failed\n\n\`\`\`\n${message.replace(/`/g, "'")}\n\`\`\`\n`).catch(() => undefined)
 }
@@ -64,18 +65,23 @@ function setSyncOutputs(report: SyncReport): Counts {
   return counts
 }
 
-/** Annotations on files that were skipped (warnings) or failed (errors), so they show on the run page. */
+/**
+ * Annotations on files that were skipped (warnings) or failed (errors), so they show on the run page.
+ * A path with control characters is shown escaped and pins no file: no such file can be linked.
+ */
 function annotate(report: SyncReport): void {
   for (const i of report.items) {
-    if (i.outcome === 'skipped') core.warning(redact(`Skipped ${i.path}: ${i.detail ?? i.reason}`), { file: i.path, title: 'Knowledge Sync: skipped' })
-    if (i.outcome === 'failed') core.error(redact(`${i.path}: ${i.detail ?? i.reason}`), { file: i.path, title: 'Knowledge Sync: failed' })
+    const where = hasControlChars(i.path) ? {} : { file: i.path }
+    const path = printablePath(i.path)
+    if (i.outcome === 'skipped') core.warning(forStdout(`Skipped ${path}: ${i.detail ?? i.reason}`), { ...where, title: 'Knowledge Sync: skipped' })
+    if (i.outcome === 'failed') core.error(forStdout(`${path}: ${i.detail ?? i.reason}`), { ...where, title: 'Knowledge Sync: failed' })
   }
 }
 
 function logTotals(eventName: string, c: Counts, dryRun: boolean): void {
   const verb = dryRun ? 'Dry run planned' : 'Done'
   core.info(
-    `${verb} (${eventName}): ${dryRun ? `${c.planned} writes planned, ` : ''}${c.uploaded} uploaded, ${c.deleted} deleted, ${c.unchanged} unchanged, ${c.skipped} skipped, ${c.failed} failed.`
+    forStdout(`${verb} (${eventName}): ${dryRun ? `${c.planned} writes planned, ` : ''}${c.uploaded} uploaded, ${c.deleted} deleted, ${c.unchanged} unchanged, ${c.skipped} skipped, ${c.failed} failed.`)
   )
 }
 

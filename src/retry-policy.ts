@@ -112,3 +112,19 @@ export function resetToEpochMs(value: string): number | undefined {
   if (!Number.isFinite(n) || n <= 0) return undefined
   return n > 1e12 ? n : n * 1000
 }
+
+/** A Retry-After (or rate-limit reset) past what the action waits: give up now, in words read at a glance. */
+export function serverWaitTooLong(waitMs: number): string {
+  const seconds = Math.ceil(waitMs / 1000)
+  return `the vendor asked us to wait ${humanDuration(seconds)} before trying again, longer than the action waits (${MAX_SERVER_WAIT_MS / 1000} s); run it again later`
+}
+
+export function humanDuration(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`
+  if (seconds < 2 * 3600) {
+    const minutes = Math.round(seconds / 60)
+    return minutes === 60 ? 'an hour' : `${minutes} minutes`
+  }
+  if (seconds < 2 * 86_400) return `${Math.round(seconds / 3600)} hours`
+  return `${Math.round(seconds / 86_400)} days`
+}

@@ -2,6 +2,8 @@
  * The settings every vendor shares. Apart from src/settings.ts so that vendor modules can name
  * them without importing the registry that lists the vendors (which would be an import cycle).
  */
+import type { TrustedAssociations } from './agent/trust.js'
+
 /** `doctor` checks the vendor's behaviour with a canary doc instead of syncing (src/doctor/). */
 export const MODES = ['auto', 'changed', 'full', 'doctor'] as const
 /** The modes that sync, the ones change detection knows. */
@@ -53,6 +55,10 @@ export interface SharedSettings<Vendor extends string = string> {
   prompt: string
   /** Post the agent's answer as a pull request comment. */
   comment: boolean
+  /** The PR comment's marker key ('' = derived from the workflow, job and knowledge base). */
+  commentKey: string
+  /** Whose reviews and review comments may reach the agent, by `author_association`. */
+  agentTrustedAssociations: TrustedAssociations
   /** Token for the GitHub API (changed files, PR comment); '' = none. */
   githubToken: string
 }

@@ -12,6 +12,7 @@ import { createStackspotAgentEmulator, type StackspotAgentEmulator } from '../..
 import { DEMO_CLIENT, StackSpotIdm } from '../../emulator/vendors/stackspot-idm/index.ts'
 import { runAgentStep, type AgentStepInput } from '../../src/agent/index.js'
 import { docsDiff } from '../../src/agent/diff.js'
+import { commentKey } from '../../src/agent/marker.js'
 import { toRunContext } from '../../src/context.js'
 import { memoryLog } from '../../src/log.js'
 import { StackSpotTokens } from '../../src/vendors/stackspot/auth.js'
@@ -26,6 +27,8 @@ const PR = 7
 const KB = 'team-docs'
 const PAT = 'ghp_personal_access_token_for_tests_000'
 const READ_ONLY = 'ghs_read_only_token_for_tests_0000000'
+/** The marker key of a step run without GITHUB_WORKFLOW_REF and GITHUB_JOB. */
+const KEY = commentKey('', {}, KB)
 
 let emu: RunningEmulator<StackSpotIdm | StackspotAgentEmulator | GithubEmulator>
 let repo: TestRepo
@@ -90,7 +93,9 @@ async function step(opts: { event?: string; payload?: Record<string, unknown>; i
   const settings = settingsFor(event, opts.inputs)
   const run = toRunContext(
     { eventName: event, sha: head, payload, serverUrl: 'https://github.com', apiUrl: `${emu.url}/github`, repo: { owner: OWNER, repo: NAME } },
-    repo.work
+    repo.work,
+    // No GITHUB_WORKFLOW_REF / GITHUB_JOB: the comment key is the same wherever the tests run.
+    {}
   )
   const log = memoryLog()
   const token = opts.token === undefined ? GITHUB_EMULATOR_TOKEN : opts.token
@@ -118,7 +123,7 @@ describe('agent step on a pull request', () => {
     const [c, ...more] = comments()
     expect(more).toEqual([])
     expect(c!.user.login).toBe('github-actions[bot]')
-    expect(c!.body.startsWith(`<!-- knowledge-sync:stackspot:${KB} conversation=${result!.conversationId} -->`)).toBe(true)
+    expect(c!.body.startsWith(`<!-- knowledge-sync:stackspot:${KB} key=${KEY} conversation=${result!.conversationId} -->`)).toBe(true)
     expect(result!.commentUrl).toBe(c!.html_url)
     expect(c!.body).toContain('Reviewed 3 changed docs')
     expect(c!.body).toMatch(/Upload\*\* \(1\):\n- `docs\/c\.md`/)
@@ -166,7 +171,7 @@ describe('agent step on a pull request', () => {
   })
 
   it("never edits a human's comment carrying the marker, nor continues its conversation", async () => {
-    const forged = `<!-- knowledge-sync:stackspot:${KB} conversation=HUMANCONVERSATION0000000 -->\nI copied the marker`
+    const forged = `<!-- knowledge-sync:stackspot:${KB} key=${KEY} conversation=HUMANCONVERSATION0000000 -->\nI copied the marker`
     emu.vendor('github').seed({ repo: FULL, comments: [{ issue: PR, body: forged, user: { login: 'mallory', type: 'User' } }] })
     await step()
     const list = comments()

@@ -76,15 +76,41 @@ export function pullRequestPayload(
   return p
 }
 
+/** Who wrote a review or review comment: GitHub's example author (OWNER) unless a test says otherwise. */
+interface Reviewer {
+  /** `author_association` as GitHub sets it (OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, NONE…). */
+  association?: string
+  reviewer?: { login: string; type?: 'User' | 'Bot' }
+}
+
+function patchAuthor(target: Json, who: Reviewer): void {
+  if (who.association !== undefined) target.author_association = who.association
+  if (who.reviewer) target.user = { ...target.user, login: who.reviewer.login, type: who.reviewer.type ?? 'User', id: 9_000_001 }
+}
+
 /** A pull_request_review event (submitted) with the review body. */
 export function pullRequestReviewPayload(
-  opts: RepoRef & { number: number; headSha: string; baseSha: string; reviewBody: string; title?: string; body?: string; headRepo?: string }
+  opts: RepoRef & Reviewer & { number: number; headSha: string; baseSha: string; reviewBody: string; title?: string; body?: string; headRepo?: string }
 ): Json {
   const p = examplePayload('pull_request_review', 'submitted')
   const pr = pullRequestPayload({ ...opts, action: 'opened' })
   patchRepository(p, opts)
   p.pull_request = { ...p.pull_request, ...pr.pull_request }
   p.review = { ...p.review, body: opts.reviewBody, state: 'commented' }
+  patchAuthor(p.review, opts)
+  return p
+}
+
+/** A pull_request_review_comment event (created): a comment on a line of the diff. */
+export function pullRequestReviewCommentPayload(
+  opts: RepoRef & Reviewer & { number: number; headSha: string; baseSha: string; commentBody: string; headRepo?: string }
+): Json {
+  const p = examplePayload('pull_request_review_comment', 'created')
+  const pr = pullRequestPayload({ ...opts, action: 'opened' })
+  patchRepository(p, opts)
+  p.pull_request = { ...p.pull_request, ...pr.pull_request }
+  p.comment = { ...p.comment, body: opts.commentBody }
+  patchAuthor(p.comment, opts)
   return p
 }
 

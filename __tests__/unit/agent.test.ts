@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { AgentStream, AgentStreamError } from '../../src/agent/sse.js'
-import { formatMarker, parseMarker } from '../../src/agent/marker.js'
+import { commentKey, formatMarker, parseMarker } from '../../src/agent/marker.js'
 import { DEFAULT_PROMPT, renderPrompt, type PromptValues } from '../../src/agent/template.js'
 import { neutraliseMentions, safeCutIndex, sanitiseAgentText, stripHtml, truncateOnParagraph } from '../../src/agent/sanitize.js'
 import { renderComment, code } from '../../src/agent/render.js'
@@ -88,21 +88,33 @@ describe('truncation', () => {
 })
 
 describe('marker', () => {
-  it('round-trips the knowledge base and conversation id', () => {
-    const m = formatMarker('team-docs', '01K9T3D5752EMVMDJTSEW536AP')
-    expect(m).toBe('<!-- knowledge-sync:stackspot:team-docs conversation=01K9T3D5752EMVMDJTSEW536AP -->')
-    expect(parseMarker(`${m}\nbody`, 'team-docs')).toEqual({ conversationId: '01K9T3D5752EMVMDJTSEW536AP' })
-    expect(parseMarker(`${formatMarker('team-docs')}\nbody`, 'team-docs')).toEqual({})
+  it('round-trips the knowledge base, key and conversation id', () => {
+    const m = formatMarker('team-docs', 'k1', '01K9T3D5752EMVMDJTSEW536AP')
+    expect(m).toBe('<!-- knowledge-sync:stackspot:team-docs key=k1 conversation=01K9T3D5752EMVMDJTSEW536AP -->')
+    expect(parseMarker(`${m}\nbody`, 'team-docs', 'k1')).toEqual({ conversationId: '01K9T3D5752EMVMDJTSEW536AP' })
+    expect(parseMarker(`${formatMarker('team-docs', 'k1')}\nbody`, 'team-docs', 'k1')).toEqual({})
   })
-  it('belongs to one knowledge base and must be the first line', () => {
-    const m = formatMarker('team-docs', 'ABC')
-    expect(parseMarker(m, 'other-kb')).toBeUndefined()
-    expect(parseMarker(`hello\n${m}`, 'team-docs')).toBeUndefined()
+  it('belongs to one knowledge base and one key, and must be the first line', () => {
+    const m = formatMarker('team-docs', 'k1', 'ABC')
+    expect(parseMarker(m, 'other-kb', 'k1')).toBeUndefined()
+    expect(parseMarker(m, 'team-docs', 'k2')).toBeUndefined()
+    expect(parseMarker(`hello\n${m}`, 'team-docs', 'k1')).toBeUndefined()
+    // A marker from before keys existed is not adopted.
+    expect(parseMarker('<!-- knowledge-sync:stackspot:team-docs conversation=ABC -->', 'team-docs', 'k1')).toBeUndefined()
   })
   it('never lets a value break out of the comment', () => {
-    const m = formatMarker('kb --> <script>', 'x --> y')
+    const m = formatMarker('kb --> <script>', 'key --> x', 'x --> y')
     expect(m.match(/-->/g)).toHaveLength(1)
     expect(m).not.toContain('conversation=')
+  })
+  it('derives the key from the workflow file and job, not from the ref; comment-key overrides it', () => {
+    const a = commentKey('', { workflowRef: 'o/r/.github/workflows/review.yml@refs/pull/1/merge', job: 'review' }, 'kb')
+    expect(a).toMatch(/^[0-9a-f]{16}$/)
+    expect(commentKey('', { workflowRef: 'o/r/.github/workflows/review.yml@refs/heads/main', job: 'review' }, 'kb')).toBe(a)
+    expect(commentKey('', { workflowRef: 'o/r/.github/workflows/other.yml@refs/pull/1/merge', job: 'review' }, 'kb')).not.toBe(a)
+    expect(commentKey('', { workflowRef: 'o/r/.github/workflows/review.yml@refs/pull/1/merge', job: 'lint' }, 'kb')).not.toBe(a)
+    expect(commentKey('', { workflow: 'Docs review', job: 'review' }, 'kb')).not.toBe(commentKey('', { workflow: 'Other', job: 'review' }, 'kb'))
+    expect(commentKey('shared', { workflow: 'Docs review', job: 'review' }, 'kb')).toBe('shared')
   })
 })
 
@@ -118,9 +130,9 @@ describe('comment rendering', () => {
   })
   it('has the marker first, the plan, sources and tokens', () => {
     const answer = { ...emptyAnswer(), message: 'All good @octocat <!-- x -->', conversationId: 'CONV1', tokens: { input: 3, output: 4 }, knowledgeSourceIds: ['KS1'] }
-    const { body, truncated } = renderComment(answer, { knowledgeBase: 'kb', agentId: 'AG', report })
+    const { body, truncated } = renderComment(answer, { knowledgeBase: 'kb', agentId: 'AG', report, commentKey: 'k1', host: 'github.com' })
     expect(truncated).toBe(false)
-    expect(body.startsWith('<!-- knowledge-sync:stackspot:kb conversation=CONV1 -->\n')).toBe(true)
+    expect(body.startsWith('<!-- knowledge-sync:stackspot:kb key=k1 conversation=CONV1 -->\n')).toBe(true)
     expect(body).toContain('All good @\u200Boctocat')
     expect(body.match(/<!--/g)).toHaveLength(1)
     expect(body).toContain('- `docs/new.md`')
@@ -132,7 +144,7 @@ describe('comment rendering', () => {
   it('a huge answer is cut below 65,536 characters with a note', () => {
     const para = `${'word '.repeat(199)}🚀\n\n`
     const answer = { ...emptyAnswer(), message: para.repeat(100) }
-    const { body, truncated } = renderComment(answer, { knowledgeBase: 'kb', agentId: 'AG', report, runUrl: 'https://github.com/o/r/actions/runs/1' })
+    const { body, truncated } = renderComment(answer, { knowledgeBase: 'kb', agentId: 'AG', report, commentKey: 'k1', host: 'github.com', runUrl: 'https://github.com/o/r/actions/runs/1' })
     expect(truncated).toBe(true)
     expect(body.length).toBeLessThan(65_536)
     expect(body).toContain('full answer is in the [job summary](https://github.com/o/r/actions/runs/1)')
@@ -143,7 +155,7 @@ describe('comment rendering', () => {
     registerSecret(secret)
     try {
       const answer = { ...emptyAnswer(), message: `the key is ${secret}.`, sources: [`src ${secret}`] }
-      const { body } = renderComment(answer, { knowledgeBase: 'kb', agentId: 'AG', report })
+      const { body } = renderComment(answer, { knowledgeBase: 'kb', agentId: 'AG', report, commentKey: 'k1', host: 'github.com' })
       expect(body).toContain('the key is ***.')
       expect(body).not.toContain('ssw0rd')
     } finally {

@@ -154,6 +154,65 @@ describe('HttpClient', () => {
   })
 })
 
+describe('HttpClient against hostile answers', () => {
+  it('does not follow a redirect to another origin: the other host gets no request, and the message says why', async () => {
+    const other = http.createServer((req, res) => {
+      otherSeen.push(String(req.headers.authorization ?? 'none'))
+      res.writeHead(200).end('{}')
+    })
+    const otherSeen: string[] = []
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r))
+    try {
+      const target = `http://127.0.0.1:${(other.address() as AddressInfo).port}/steal?sig=abc`
+      script = [(_q, _b, res) => void res.writeHead(302, { location: target }).end()]
+      const err = (await client({ tokens: new CountingTokens() }).request({ method: 'GET', url: '/a', operation: 'read a' }).catch((e: unknown) => e)) as Error
+      expect(err).toBeInstanceOf(VendorHttpError)
+      expect(err.message).toMatch(/HTTP 302.*redirected to http:\/\/127\.0\.0\.1:\d+; the action does not follow redirects/)
+      expect(err.message).not.toContain('sig=abc')
+      expect(otherSeen).toEqual([])
+      expect(seen).toHaveLength(1)
+    } finally {
+      await new Promise<void>((r) => other.close(() => r()))
+    }
+  })
+
+  it('gives up at once on Retry-After: 3600, saying the vendor asked to wait an hour', async () => {
+    script = Array.from({ length: 3 }, () => json(429, { message: 'come back later' }, { 'retry-after': '3600' }))
+    const started = Date.now()
+    const err = (await client().request({ method: 'GET', url: '/a', operation: 'read a' }).catch((e: unknown) => e)) as Error
+    expect(Date.now() - started).toBeLessThan(5000)
+    expect(seen).toHaveLength(1)
+    expect(err.message).toMatch(/HTTP 429.*asked us to wait an hour before trying again/)
+  })
+
+  it('redacts a vendor message before cutting it, so no part of a secret across the cut survives', async () => {
+    const secret = 'S3CRET-abcdefghijklmnopqrstuvwxyz-0123456789'
+    registerSecret(secret)
+    // The secret starts at character 280 of the message and would straddle the 300-character cut.
+    script = [json(400, { message: `${'x'.repeat(280)}${secret} tail` })]
+    const err = (await client().request({ method: 'POST', url: '/a', operation: 'create a' }).catch((e: unknown) => e)) as Error
+    expect(err.message).not.toContain(secret.slice(0, 12))
+    expect(err.message).toContain('***')
+  })
+
+  it('leaks nothing when an error body echoes the Authorization header, in any encoding', async () => {
+    const token = 'tok/en+with=odd chars'
+    registerSecret(token)
+    const tokens = { refreshable: false, token: async () => token, invalidate: () => undefined }
+    script = [
+      (req, _b, res) =>
+        void res.writeHead(400, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            message: `bad request; headers were ${JSON.stringify(req.headers)} url=${encodeURIComponent(token)} form=${new URLSearchParams({ t: token })} b64=${Buffer.from(token).toString('base64')}`
+          }).replace(/\//g, '\\/')
+        )
+    ]
+    const err = (await client({ tokens }).request({ method: 'POST', url: '/a', operation: 'create a' }).catch((e: unknown) => e)) as Error
+    expect(seen[0]!.headers.authorization).toBe(`Bearer ${token}`)
+    for (const spelling of [token, 'tok\\/en', encodeURIComponent(token), 'odd+chars', Buffer.from(token).toString('base64')]) expect(err.message).not.toContain(spelling)
+  })
+})
+
 describe('retryAfterMs', () => {
   it('reads seconds, HTTP dates and epoch resets', () => {
     const now = Date.parse('2026-01-01T00:00:00Z')

@@ -113,11 +113,17 @@ describe('digestMatches', () => {
 })
 
 describe('pathMatcher', () => {
-  it('follows @actions/glob: later patterns win, ! excludes, dotfiles and nested dirs match', () => {
-    const m = pathMatcher(['docs/**/*.md', '!docs/drafts/**', 'docs/drafts/keep.md', 'handbook'])
+  it('later patterns win, ! excludes, nested dirs match; dotfiles only when the pattern names the dot, .git never', () => {
+    const m = pathMatcher(['docs/**/*.md', '!docs/drafts/**', 'docs/drafts/keep.md', 'handbook', '.github/*.md', './guides/**', '.git/**'])
     expect(m('docs/a.md')).toBe(true)
     expect(m('docs/x/y/z.md')).toBe(true)
-    expect(m('docs/.hidden/a.md')).toBe(true)
+    expect(m('docs/.hidden/a.md')).toBe(false)
+    expect(m('docs/.a.md')).toBe(false)
+    expect(m('handbook/.env')).toBe(false)
+    expect(m('.github/PULL_REQUEST_TEMPLATE.md')).toBe(true)
+    expect(m('guides/a.md')).toBe(true)
+    expect(m('.git/config')).toBe(false)
+    expect(m('handbook/sub/.git/config')).toBe(false)
     expect(m('docs/drafts/wip.md')).toBe(false)
     expect(m('docs/drafts/keep.md')).toBe(true)
     expect(m('handbook/deep/file.txt')).toBe(true)

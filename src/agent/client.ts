@@ -9,6 +9,7 @@ import { VendorHttpError } from '../errors.js'
 import { HttpClient, dispatcher, isRecord, truncate, type TokenSource } from '../http.js'
 import type { Log } from '../log.js'
 import { backoffBaseMs, decideRetry } from '../retry-policy.js'
+import { redact } from '../secrets.js'
 import { emptyAnswer, mergeMetadata, type AgentAnswer } from './answer.js'
 import { AgentStream, AgentStreamError } from './sse.js'
 
@@ -25,13 +26,22 @@ export interface AgentTimeouts {
 /** NOTES §2 suggests minutes of idle time: agents think before the first token. */
 export const DEFAULT_TIMEOUTS: AgentTimeouts = { idleMs: 120_000, overallMs: 600_000 }
 
-/** The defaults, or KS_AGENT_IDLE_TIMEOUT_MS / KS_AGENT_TIMEOUT_MS (for test suites, like KS_HTTP_BACKOFF_MS). */
+/**
+ * The defaults, or KS_AGENT_IDLE_MS (also spelled KS_AGENT_IDLE_TIMEOUT_MS) and KS_AGENT_TIMEOUT_MS,
+ * for test suites, like KS_HTTP_BACKOFF_MS.
+ */
 export function timeoutsFromEnv(env: NodeJS.ProcessEnv = process.env): AgentTimeouts {
-  const read = (name: string, fallback: number) => {
-    const n = Number(env[name])
-    return env[name] && Number.isFinite(n) && n > 0 ? n : fallback
+  const read = (names: string[], fallback: number) => {
+    for (const name of names) {
+      const n = Number(env[name])
+      if (env[name] && Number.isFinite(n) && n > 0) return n
+    }
+    return fallback
   }
-  return { idleMs: read('KS_AGENT_IDLE_TIMEOUT_MS', DEFAULT_TIMEOUTS.idleMs), overallMs: read('KS_AGENT_TIMEOUT_MS', DEFAULT_TIMEOUTS.overallMs) }
+  return {
+    idleMs: read(['KS_AGENT_IDLE_MS', 'KS_AGENT_IDLE_TIMEOUT_MS'], DEFAULT_TIMEOUTS.idleMs),
+    overallMs: read(['KS_AGENT_TIMEOUT_MS'], DEFAULT_TIMEOUTS.overallMs)
+  }
 }
 
 export interface AskOptions {
@@ -113,11 +123,14 @@ async function askStreaming(o: AskOptions, timeouts: AgentTimeouts): Promise<Age
       why ??= reason
       controller.abort()
     }
-    const overall = setTimeout(() => abort(`no complete answer within ${Math.round(timeouts.overallMs / 1000)} s`), Math.max(0, deadline - Date.now()))
-    let idle = setTimeout(() => abort(`the agent sent nothing for ${Math.round(timeouts.idleMs / 1000)} s`), timeouts.idleMs)
+    const overall = setTimeout(
+      () => abort(`no complete answer within ${seconds(timeouts.overallMs)} (the stream never ended; the connection was closed)`),
+      Math.max(0, deadline - Date.now())
+    )
+    let idle = setTimeout(() => abort(`the agent sent nothing for ${seconds(timeouts.idleMs)} (no response)`), timeouts.idleMs)
     const touch = () => {
       clearTimeout(idle)
-      idle = setTimeout(() => abort(`the agent sent nothing for ${Math.round(timeouts.idleMs / 1000)} s (the stream stalled)`), timeouts.idleMs)
+      idle = setTimeout(() => abort(`the agent sent nothing for ${seconds(timeouts.idleMs)} (the stream stalled; the connection was closed)`), timeouts.idleMs)
     }
     try {
       // The URL is built from agent-url alone, and undici does not follow redirects: the token goes nowhere else.
@@ -127,7 +140,8 @@ async function askStreaming(o: AskOptions, timeouts: AgentTimeouts): Promise<Age
         body: JSON.stringify(requestBody(o)),
         dispatcher: dispatcher(),
         signal: controller.signal,
-        headersTimeout: timeouts.idleMs,
+        // Our idle timer names the cause; undici's own timeout is only a backstop behind it.
+        headersTimeout: timeouts.idleMs + 5_000,
         bodyTimeout: 0
       })
       touch()
@@ -164,7 +178,7 @@ async function askStreaming(o: AskOptions, timeouts: AgentTimeouts): Promise<Age
         const text = await res.body.text()
         const json = JSON.parse(text) as unknown
         if (!isRecord(json) || typeof json.message !== 'string') {
-          throw new VendorHttpError({ vendor: VENDOR, operation: OPERATION, status, detail: `unexpected response: ${truncate(text)}` })
+          throw new VendorHttpError({ vendor: VENDOR, operation: OPERATION, status, detail: `unexpected response: ${truncate(redact(text))}` })
         }
         return fromRest(json)
       }
@@ -181,7 +195,8 @@ async function askStreaming(o: AskOptions, timeouts: AgentTimeouts): Promise<Age
       return answer
     } catch (error) {
       if (error instanceof VendorHttpError) throw error
-      if (error instanceof AgentStreamError) throw new VendorHttpError({ vendor: VENDOR, operation: OPERATION, detail: `the agent reported an error: ${truncate(error.message)}` })
+      // Redact before cutting: a credential across the cut would otherwise leak in part.
+      if (error instanceof AgentStreamError) throw new VendorHttpError({ vendor: VENDOR, operation: OPERATION, detail: `the agent reported an error: ${truncate(redact(error.message))}` })
       if (why) throw new VendorHttpError({ vendor: VENDOR, operation: OPERATION, detail: why })
       const code = (error as { code?: string }).code
       throw new VendorHttpError({ vendor: VENDOR, operation: OPERATION, detail: `network error${code ? ` ${code}` : ''}: ${error instanceof Error ? error.message : String(error)}` })
@@ -192,17 +207,21 @@ async function askStreaming(o: AskOptions, timeouts: AgentTimeouts): Promise<Age
   }
 }
 
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${Number((ms / 1000).toFixed(1))} s` : `${Math.round(ms / 1000)} s`
+}
+
 function describe(text: string): string {
   try {
     const body = JSON.parse(text) as unknown
     if (isRecord(body)) {
       for (const key of ['message', 'detail', 'error_description', 'error']) {
         const v = body[key]
-        if (typeof v === 'string' && v) return truncate(v)
+        if (typeof v === 'string' && v) return truncate(redact(v))
       }
     }
   } catch {
     // not JSON
   }
-  return text.trim() ? truncate(text) : 'no details in the response'
+  return text.trim() ? truncate(redact(text)) : 'no details in the response'
 }

@@ -1,7 +1,7 @@
 /**
- * The sticky PR comment: found by our marker among the comments the token's own identity wrote,
- * updated in place, created only when none exists. A comment by anyone else is never edited, even
- * when it carries the marker.
+ * The sticky PR comment: found by our marker (knowledge base and key) among the comments the
+ * token's own identity wrote, updated in place, created only when none exists. A comment by anyone
+ * else is never edited, and its conversation id never continued, even when it carries the marker.
  */
 import type { getOctokit } from '@actions/github'
 import type { Log } from '../log.js'
@@ -38,6 +38,8 @@ export interface CommentTarget {
   repo: string
   issueNumber: number
   knowledgeBase: string
+  /** The marker key of this workflow and job (marker.ts). */
+  key: string
 }
 
 export async function findStickyComment(octokit: Octokit, target: CommentTarget, me: Identity): Promise<StickyComment | undefined> {
@@ -49,7 +51,8 @@ export async function findStickyComment(octokit: Octokit, target: CommentTarget,
   })
   for (const c of comments) {
     if (!c.user || c.user.login.toLowerCase() !== me.login.toLowerCase()) continue
-    const marker = parseMarker(c.body ?? '', target.knowledgeBase)
+    // Our login with another key is another workflow's or job's comment: not ours either.
+    const marker = parseMarker(c.body ?? '', target.knowledgeBase, target.key)
     if (marker) return { id: c.id, url: c.html_url, conversationId: marker.conversationId }
   }
   return undefined

@@ -8,13 +8,16 @@ import type { RunContext } from '../context.js'
 import type { TokenSource } from '../http.js'
 import type { Log } from '../log.js'
 import type { SyncReport } from '../plan.js'
+import { redact } from '../secrets.js'
 import type { Settings } from '../settings.js'
 import { askAgent, type AgentTimeouts } from './client.js'
 import { findStickyComment, statusOf, tokenIdentity, upsertStickyComment, type CommentTarget, type StickyComment } from './comment.js'
 import { docsDiff } from './diff.js'
-import { planMarkdown, renderComment, renderSummary, type RenderContext } from './render.js'
+import { commentKey, isConversationId } from './marker.js'
+import { planMarkdown, plainField, redactAnswer, renderComment, renderSummary, type RenderContext } from './render.js'
 import { truncateOnParagraph } from './sanitize.js'
-import { renderPrompt } from './template.js'
+import { promptPathList, renderPrompt } from './template.js'
+import { describeTrusted, eventAuthor, isTrusted } from './trust.js'
 
 export interface AgentStepInput {
   settings: Settings
@@ -52,8 +55,18 @@ export async function runAgentStep(input: AgentStepInput): Promise<AgentStepResu
     log.info(`The agent is not asked on ${run.eventName}.${action}; it answers on ${[...actions].join(', ')}.`)
     return undefined
   }
+  // A review by someone the repository does not trust must not steer an agent that holds its secrets.
+  const author = eventAuthor(run)
+  if (author && !isTrusted(author, settings.agentTrustedAssociations)) {
+    log.notice(
+      `The agent was not asked: the ${author.what} by ${plainField(author.login, 60)}${author.type === 'Bot' ? ' (a bot)' : ''} has author_association ${plainField(author.association, 30)}, ` +
+        `and \`agent-trusted-associations\` trusts ${describeTrusted(settings.agentTrustedAssociations)}. Nothing was commented.`
+    )
+    return undefined
+  }
   const pr = actions ? run.pullRequest : undefined
-  const target: CommentTarget | undefined = pr ? { owner: run.owner, repo: run.repo, issueNumber: pr.number, knowledgeBase: settings.knowledgeBase } : undefined
+  const key = commentKey(settings.commentKey, run, settings.knowledgeBase)
+  const target: CommentTarget | undefined = pr ? { owner: run.owner, repo: run.repo, issueNumber: pr.number, knowledgeBase: settings.knowledgeBase, key } : undefined
   let commentPlan: 'post' | 'disabled' | 'no-token' | 'not-a-pr' = 'not-a-pr'
   if (target) commentPlan = !settings.comment ? 'disabled' : octokit ? 'post' : 'no-token'
 
@@ -70,18 +83,24 @@ export async function runAgentStep(input: AgentStepInput): Promise<AgentStepResu
     }
   }
 
+  // A fork's author wrote its title, body and diff; with secrets in the run (pull_request_target)
+  // those would steer the agent. Its file names still reach the prompt, quoted one per line.
+  const fork = run.pullRequest?.fromFork === true
+  if (fork) log.info('The pull request comes from a fork: its title, body and diff are left out of the prompt.')
   const diffPaths = [...new Set([...input.changedDocPaths, ...input.report.items.filter((i) => i.action !== 'unchanged').flatMap((i) => (i.previousPath ? [i.path, i.previousPath] : [i.path]))])].sort()
-  const diff = pr ? await docsDiff(run.workspace, pr.baseSha, pr.headSha, diffPaths) : { text: '(diff unavailable: not a pull request)', available: false }
-  if (pr && !diff.available) log.info(`The prompt has no diff: ${diff.text}`)
-  const changed = input.changedDocPaths.slice(0, MAX_LISTED_DOCS).map((p) => `- ${p}`)
-  if (input.changedDocPaths.length > MAX_LISTED_DOCS) changed.push(`- … and ${input.changedDocPaths.length - MAX_LISTED_DOCS} more`)
+  const diff = fork
+    ? { text: FORK_NOTE, available: false }
+    : pr
+      ? await docsDiff(run.workspace, pr.baseSha, pr.headSha, diffPaths)
+      : { text: '(diff unavailable: not a pull request)', available: false }
+  if (pr && !fork && !diff.available) log.info(`The prompt has no diff: ${diff.text}`)
   const prompt = renderPrompt(settings.prompt, {
     repository: run.repository,
-    changed_docs: changed.length ? changed.join('\n') : '(none)',
+    changed_docs: promptPathList(input.changedDocPaths, MAX_LISTED_DOCS),
     diff: diff.text,
     plan: planMarkdown(input.report),
-    pr_title: capText(pr?.title ?? '', 1_000),
-    pr_body: capText(pr?.body ?? '', MAX_PR_TEXT),
+    pr_title: fork ? FORK_NOTE : capText(pr?.title ?? '', 1_000),
+    pr_body: fork ? FORK_NOTE : capText(pr?.body ?? '', MAX_PR_TEXT),
     review_body: capText(run.reviewBody ?? '', MAX_PR_TEXT)
   })
 
@@ -95,7 +114,9 @@ export async function runAgentStep(input: AgentStepInput): Promise<AgentStepResu
     log,
     timeouts: input.timeouts
   })
-  log.info(`The agent answered (${answer.message.length} characters${answer.stopReason ? `, stop reason ${answer.stopReason}` : ''}).`)
+  log.info(`The agent answered (${answer.message.length} characters${answer.stopReason ? `, stop reason ${JSON.stringify(plainField(answer.stopReason, 60))}` : ''}).`)
+  // An id we could not send back (or that is not an id at all) is neither kept nor published.
+  if (answer.conversationId !== undefined && (!isConversationId(answer.conversationId) || redact(answer.conversationId) !== answer.conversationId)) answer.conversationId = undefined
   // A stream that never repeats the id still continued the conversation we named.
   answer.conversationId ??= existing?.conversationId
 
@@ -104,6 +125,8 @@ export async function runAgentStep(input: AgentStepInput): Promise<AgentStepResu
     knowledgeBase: settings.knowledgeBase,
     agentId: settings.agentId,
     report: input.report,
+    commentKey: key,
+    host: githubHost(run.serverUrl),
     runUrl: runId ? `${run.serverUrl}/${run.repository}/actions/runs/${runId}` : undefined
   }
 
@@ -130,7 +153,7 @@ export async function runAgentStep(input: AgentStepInput): Promise<AgentStepResu
           ? `_Answer for ${run.eventName}: no pull request to comment on._`
           : '_Not commented: `github-token` is empty._'
   return {
-    answer: answer.message,
+    answer: redactAnswer(answer.message),
     conversationId: answer.conversationId,
     commentUrl,
     summaryMarkdown: renderSummary(answer, render, status)
@@ -140,6 +163,18 @@ export async function runAgentStep(input: AgentStepInput): Promise<AgentStepResu
 /** Bounds on what PR authors and reviewers can put in the prompt, so the diff and the question still fit. */
 const MAX_PR_TEXT = 10_000
 const MAX_LISTED_DOCS = 500
+
+/** What the prompt says instead of a fork's own words. */
+const FORK_NOTE = '(left out: this pull request comes from a fork, so its title, description and diff are not shown to you)'
+
+/** The host of GITHUB_SERVER_URL (github.com, or a GitHub Enterprise Server's). */
+function githubHost(serverUrl: string): string {
+  try {
+    return new URL(serverUrl).host || 'github.com'
+  } catch {
+    return 'github.com'
+  }
+}
 
 function capText(text: string, max: number): string {
   const cut = truncateOnParagraph(text, max)

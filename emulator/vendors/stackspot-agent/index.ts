@@ -16,10 +16,13 @@
  * (DEMO_ACCOUNTS.stackspotAgentId) always exists.
  *
  * Vendor faults (`ctx.faults.take(name, prompt)`):
- *   stackspot-agent-answer  data.text replaces the answer (huge answers, mentions, HTML)
+ *   stackspot-agent-answer  data.text replaces the answer (huge answers, mentions, HTML; `{{access_token}}`,
+ *                           `{{access_token_base64}}`, `{{access_token_url}}` echo the caller's token);
+ *                           data.fields overrides the answer's metadata (stop_reason, tokens, source…)
  *   stackspot-agent-sse     data {chunkBytes, crlf, comments, multiline, done, noConversationId}: awkward framing
  *   stackspot-agent-error   data {afterEvents, style: 'event'|'type'}: an error event mid-stream
- *   stackspot-agent-stall   data {afterEvents}: stop sending but keep the connection open
+ *   stackspot-agent-stall   data {afterEvents, keepAliveMs}: stop sending (afterEvents 0: headers only) but keep
+ *                           the connection open, sending only `: keep-alive` comments every keepAliveMs if set
  */
 import type { EmuContext, Router, SeedableVendor } from '../../framework.ts'
 import type { StackSpotIdm } from '../stackspot-idm/index.ts'

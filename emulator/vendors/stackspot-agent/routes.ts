@@ -66,7 +66,9 @@ async function chat(store: AgentStore, idm: StackSpotIdm, req: EmuRequest): Prom
     }
   }
   const override = store.ctx.faults.take('stackspot-agent-answer', prompt)
-  const answer = typeof override?.data?.text === 'string' ? override.data.text : compose(agent, prompt, (conversation?.turns.length ?? 0) + 1)
+  const answer = typeof override?.data?.text === 'string' ? echoCredential(override.data.text, req) : compose(agent, prompt, (conversation?.turns.length ?? 0) + 1)
+  // Vendor-supplied metadata a test wants hostile (stop reason, token names, sources…).
+  const fields = (override?.data?.fields ?? {}) as Record<string, unknown>
   conversation?.turns.push({ prompt, streaming, answer, request: { ...b, user_prompt: undefined } })
 
   const ksIds = truthy(b.return_ks_in_response) ? [...(agent.knowledgeSourceIds ?? [])] : []
@@ -83,7 +85,8 @@ async function chat(store: AgentStore, idm: StackSpotIdm, req: EmuRequest): Prom
         stop_reason: 'stop',
         tokens: { user: inputTokens, enrichment: truthy(b.stackspot_knowledge) ? 100 * ksIds.length + 50 : 0, output: outputTokens },
         ...common,
-        ...(conversation ? { conversation_id: conversation.id } : {})
+        ...(conversation ? { conversation_id: conversation.id } : {}),
+        ...fields
       }
     }
   }
@@ -109,7 +112,8 @@ async function chat(store: AgentStore, idm: StackSpotIdm, req: EmuRequest): Prom
     message_id: messageId,
     ...common,
     agent_info: agentInfo,
-    ...streamConversation
+    ...streamConversation,
+    ...fields
   })
 
   const eol = framing.crlf ? '\r\n' : '\n'
@@ -152,13 +156,30 @@ async function chat(store: AgentStore, idm: StackSpotIdm, req: EmuRequest): Prom
         res.write(bytes)
       }
       if (stallFault) {
-        // Headers and part of the answer, then silence: only the client's idle timeout ends it.
+        // Headers and part of the answer, then silence (or only keep-alive comments, which never
+        // end): only the client's idle timeout or overall deadline ends it.
+        const every = Number(stallFault.keepAliveMs ?? 0)
+        const ping = every > 0 ? setInterval(() => res.write(`: keep-alive${eol}${eol}`), every) : undefined
         await new Promise<void>((resolve) => res.once('close', () => resolve()))
+        clearInterval(ping)
         return
       }
       res.end()
     }
   }
+}
+
+/**
+ * An answer that repeats the caller's own credential, as a prompt-injected agent might:
+ * `{{access_token}}`, `{{access_token_base64}}` and `{{access_token_url}}` become the bearer token
+ * the request carried, raw, base64- and URL-encoded.
+ */
+function echoCredential(text: string, req: EmuRequest): string {
+  const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1] ?? ''
+  return text
+    .replaceAll('{{access_token}}', token)
+    .replaceAll('{{access_token_base64}}', Buffer.from(token).toString('base64'))
+    .replaceAll('{{access_token_url}}', encodeURIComponent(token))
 }
 
 /** Deltas of a few words each, as a model streams them. */

@@ -9,6 +9,7 @@ import { HttpClient, type HttpRequest, type TokenSource } from '../../http.js'
 import type { Log } from '../../log.js'
 import { pathSegment, withSafeIds } from '../../path-segment.js'
 import { writeUnlessLanded } from '../lost-answer.js'
+import { checkUploadUrl } from '../../upload-url.js'
 import { multipartBody } from './multipart.js'
 import { describeS3Error, presignedPostBody } from './s3.js'
 import { KnowledgeSource, UploadForm, UploadStatus, knowledgeObjects, type KnowledgeObject } from './schema.js'
@@ -146,6 +147,7 @@ export class KnowledgeSourceApi {
     )
     // Checked before the bytes go out: the id names every later call about this upload.
     pathSegment(form.id, 'upload id')
+    await checkUploadUrl(form.url, `the upload URL StackSpot gave for ${key}`)
     const { body, contentType } = presignedPostBody(form.form, key, bytes)
     await writeUnlessLanded({
       // Not sent again blindly: storage may refuse a form that was already used.

@@ -1,13 +1,7 @@
-import { z } from 'zod'
 import { ActionError } from '../../errors.js'
-import { HttpClient } from '../../http.js'
 import type { Log } from '../../log.js'
-import { RefreshingTokens, type TokenCache } from '../../tokens.js'
-
-const TokenResponse = z.object({
-  access_token: z.string().min(1),
-  expires_in: z.coerce.number().optional()
-})
+import { registerSecret } from '../../secrets.js'
+import { RefreshingTokens, requestToken, tokenEndpointClient, type TokenCache } from '../../tokens.js'
 
 /** StackSpot documents a 20-minute session; used when the IDM omits `expires_in`. */
 const DEFAULT_LIFETIME_S = 1199
@@ -25,7 +19,9 @@ export interface StackSpotCredential {
  */
 export class StackSpotTokens extends RefreshingTokens {
   constructor(credential: StackSpotCredential, log: Log) {
-    const http = new HttpClient({
+    // The pair may be echoed as HTTP Basic credentials (base64 of `id:secret`).
+    registerSecret(credential.clientSecret, { basicUser: credential.clientId })
+    const http = tokenEndpointClient({
       vendor: 'StackSpot',
       baseUrl: credential.authUrl,
       log,
@@ -45,8 +41,7 @@ export class StackSpotTokens extends RefreshingTokens {
         // Asking for a token twice is harmless.
         idempotent: true
       }
-      const body = http.parse(req, await http.request(req), TokenResponse)
-      return { accessToken: body.access_token, expiresIn: body.expires_in }
+      return requestToken(http, req)
     }, DEFAULT_LIFETIME_S)
   }
 }

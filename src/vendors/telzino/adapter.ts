@@ -13,6 +13,7 @@ import type { Log } from '../../log.js'
 import { pathSegment, withSafeIds } from '../../path-segment.js'
 import { registerSecret } from '../../secrets.js'
 import { writeUnlessLanded } from '../lost-answer.js'
+import { checkUploadUrl } from '../../upload-url.js'
 import type { RemoteDoc, RemoveResult, StoreInfo, UploadResult, VendorAdapter, VendorDeps } from '../types.js'
 import { telzinoTokens } from './auth.js'
 import { FileCreated, JobStatus, KbCreated, KbList, SourceList, UrlCreated, type Kb, type Source } from './schema.js'
@@ -244,6 +245,7 @@ export class TelzinoAdapter implements VendorAdapter {
   }
 
   private async putBytes(url: string, bytes: Buffer, fileMime: string, key: string): Promise<void> {
+    await checkUploadUrl(url, `the upload URL Telzino gave for ${key}`)
     const put = (contentType: boolean) =>
       this.storage.request({
         method: 'PUT',

@@ -1,9 +1,6 @@
-import { z } from 'zod'
-import { HttpClient } from '../../http.js'
 import type { Log } from '../../log.js'
-import { RefreshingTokens, type TokenCache } from '../../tokens.js'
-
-const TokenResponse = z.looseObject({ access_token: z.string().min(1), expires_in: z.coerce.number().optional() })
+import { registerSecret } from '../../secrets.js'
+import { RefreshingTokens, requestToken, tokenEndpointClient, type TokenCache } from '../../tokens.js'
 
 /** Telzino's docs give the API's audience in the token request. */
 const AUDIENCE = 'https://api.telzino.com/'
@@ -19,26 +16,26 @@ export interface TelzinoCredential {
 /** OAuth client-credentials tokens from Telzino's token endpoint (a JSON body, unlike StackSpot's form). */
 export class TelzinoTokens extends RefreshingTokens {
   constructor(credential: TelzinoCredential, log: Log) {
-    const http = new HttpClient({
+    // The pair may be echoed as HTTP Basic credentials (base64 of `id:secret`).
+    registerSecret(credential.clientSecret, { basicUser: credential.clientId })
+    const http = tokenEndpointClient({
       vendor: 'Telzino',
       baseUrl: credential.authUrl,
       log,
       hintFor: (status) => (status === 400 || status === 401 || status === 403 ? 'Check the `client-id` and `client-secret` inputs (a Telzino API client).' : undefined)
     })
-    super(async () => {
-      const body = await http.json(
-        {
+    super(
+      () =>
+        requestToken(http, {
           method: 'POST',
           url: credential.authUrl,
           operation: 'get an access token',
           json: { client_id: credential.clientId, client_secret: credential.clientSecret, audience: AUDIENCE, grant_type: 'client_credentials' },
           auth: false,
           idempotent: true
-        },
-        TokenResponse
-      )
-      return { accessToken: body.access_token, expiresIn: body.expires_in }
-    }, DEFAULT_LIFETIME_S)
+        }),
+      DEFAULT_LIFETIME_S
+    )
   }
 }
 
