@@ -18,6 +18,8 @@ import type { Assumption, Leftover } from '../../doctor/types.js'
 import type { StoreInfo } from '../types.js'
 import { VendorHttpError, errorMessage } from '../../errors.js'
 import { HttpClient, isRecord, type HttpRequest } from '../../http.js'
+import { pathSegment, unsafeSegment } from '../../path-segment.js'
+import { checkUploadUrl } from '../../upload-url.js'
 import { KnowledgeSourceApi } from './api.js'
 import { requireCredential, stackSpotTokens } from './auth.js'
 import { multipartBody } from './multipart.js'
@@ -152,6 +154,8 @@ class StackSpotDoctor implements VendorDoctor {
     this.uploadId = form.id
 
     await s.step('Upload the canary to storage', async () => {
+      pathSegment(form.id, 'upload id')
+      await checkUploadUrl(form.url, `the upload URL StackSpot gave for ${canary.key}`)
       const { body, contentType } = presignedPostBody(form.fields, canary.key, canary.bytes)
       // From the moment the bytes leave, a canary object may appear, even if this answer is lost.
       this.bytesSent = true
@@ -168,9 +172,9 @@ class StackSpotDoctor implements VendorDoctor {
     })
 
     await s.step('Start processing the canary', async () => {
-      const ko = await this.http.request(this.processingRequest(`/v1/file-upload/${encodeURIComponent(form.id)}/knowledge-objects`))
+      const ko = await this.http.request(this.processingRequest(`/v1/file-upload/${pathSegment(form.id, 'upload id')}/knowledge-objects`))
       if (ko.status < 300) return s.held('processing-step', `HTTP ${ko.status}`)
-      const older = await this.http.request(this.processingRequest(`/v1/file-upload/${encodeURIComponent(form.id)}`))
+      const older = await this.http.request(this.processingRequest(`/v1/file-upload/${pathSegment(form.id, 'upload id')}`))
       s.notHeld(
         'processing-step',
         `knowledge-objects answered HTTP ${ko.status}; \`POST /v1/file-upload/{id}\` answered HTTP ${older.status}`,
@@ -210,7 +214,7 @@ class StackSpotDoctor implements VendorDoctor {
   private async status(): Promise<{ status: string; error?: string }> {
     const res = await this.http.request({
       method: 'GET',
-      url: `/v1/file-upload/${encodeURIComponent(this.uploadId!)}`,
+      url: `/v1/file-upload/${pathSegment(this.uploadId!, 'upload id')}`,
       operation: `check the processing of ${this.env.canary.key}`
     })
     const body = jsonBody(res)
@@ -420,7 +424,7 @@ class StackSpotDoctor implements VendorDoctor {
       try {
         await this.http.request({
           method: 'DELETE',
-          url: this.ksPath(`/objects/${encodeURIComponent(id)}`),
+          url: this.ksPath(`/objects/${pathSegment(id, 'object id')}`),
           operation: `delete canary object ${id}`,
           accept: [404]
         })
@@ -454,6 +458,8 @@ class StackSpotDoctor implements VendorDoctor {
 function oddObject(item: unknown): string | undefined {
   if (!isRecord(item)) return `an item that is ${describeShape(item)}, not an object`
   if (!(typeof item.id === 'string' && item.id !== '') && typeof item.id !== 'number') return 'no id'
+  const unsafe = unsafeSegment(String(item.id))
+  if (unsafe) return `its id cannot be used in a URL (${unsafe})`
   for (const field of ['file_path', 'checksum'] as const) {
     const v = item[field]
     if (v !== undefined && v !== null && typeof v !== 'string') return `${field} is ${typeof v}`

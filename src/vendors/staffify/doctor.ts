@@ -11,6 +11,7 @@ import type { DoctorEnv, VendorDoctor } from '../../doctor/contract.js'
 import type { Assumption, Leftover } from '../../doctor/types.js'
 import { errorMessage } from '../../errors.js'
 import { isRecord, type HttpClient, type HttpRequest } from '../../http.js'
+import { pathSegment, unsafeSegment } from '../../path-segment.js'
 import type { StoreInfo } from '../types.js'
 import { StaffifyApi, describeError } from './api.js'
 import { DIGEST_CHARS, MAX_ENTRY_CHARS, formatTag, parseTag } from './entries.js'
@@ -59,7 +60,7 @@ class StaffifyDoctor implements VendorDoctor {
     for (let pages = 1; pages <= MAX_PAGES; pages++) {
       const res = await this.http.request({
         method: 'GET',
-        url: `/knowledge-bases/${encodeURIComponent(kb)}/entries`,
+        url: `/knowledge-bases/${pathSegment(kb, 'knowledge base id')}/entries`,
         query: { limit: 100, after },
         operation: `list knowledge base entries (page ${pages})`
       })
@@ -92,7 +93,7 @@ class StaffifyDoctor implements VendorDoctor {
   }
 
   private add(kb: string, entries: Array<{ q: string; a: string }>, what: string, accept: number[] = []): HttpRequest {
-    return { method: 'POST', url: `/knowledge-bases/${encodeURIComponent(kb)}/entries`, json: entries, operation: `add the ${what}`, accept }
+    return { method: 'POST', url: `/knowledge-bases/${pathSegment(kb, 'knowledge base id')}/entries`, json: entries, operation: `add the ${what}`, accept }
   }
 
   private async canaryEntries(kb: string): Promise<Entry[]> {
@@ -191,7 +192,7 @@ class StaffifyDoctor implements VendorDoctor {
       try {
         await this.http.request({
           method: 'DELETE',
-          url: `/knowledge-bases/${encodeURIComponent(kb)}/entries/${encodeURIComponent(id)}`,
+          url: `/knowledge-bases/${pathSegment(kb, 'knowledge base id')}/entries/${pathSegment(id, 'entry id')}`,
           operation: `delete canary entry ${id}`,
           accept: [404]
         })
@@ -232,6 +233,8 @@ function refusal(res: { status: number; text(): string }): string {
 function oddEntry(item: unknown): string | undefined {
   if (!isRecord(item)) return `an item that is ${describeShape(item)}, not an object`
   if (!(typeof item.id === 'string' && item.id !== '') && typeof item.id !== 'number') return 'no id'
+  const unsafe = unsafeSegment(String(item.id))
+  if (unsafe) return `its id cannot be used in a URL (${unsafe})`
   if (item.question !== undefined && item.question !== null && typeof item.question !== 'string') return `question is ${typeof item.question}`
   return undefined
 }

@@ -12,6 +12,8 @@ import type { Assumption, Leftover } from '../../doctor/types.js'
 import { errorMessage } from '../../errors.js'
 import { HttpClient, isRecord, staticTokens, type HttpRequest } from '../../http.js'
 import { registerSecret } from '../../secrets.js'
+import { pathSegment, unsafeSegment } from '../../path-segment.js'
+import { checkUploadUrl } from '../../upload-url.js'
 import type { StoreInfo } from '../types.js'
 import { telzinoTokens } from './auth.js'
 import { telzinoSettings } from './settings.js'
@@ -66,7 +68,7 @@ class TelzinoDoctor implements VendorDoctor {
     return readAllPages(async (page) => {
       const res = await this.api.request({
         method: 'GET',
-        url: `/v1/knowledge-bases/${encodeURIComponent(kb)}/sources`,
+        url: `/v1/knowledge-bases/${pathSegment(kb, 'knowledge base id')}/sources`,
         query: page ? { page: page.number, limit: page.size } : undefined,
         operation: `list the sources of the knowledge base${page ? ` (page ${page.number})` : ''}`
       })
@@ -97,7 +99,7 @@ class TelzinoDoctor implements VendorDoctor {
     const { canary } = this.env
     return {
       method: 'POST',
-      url: `/v1/knowledge-bases/${encodeURIComponent(kb)}/sources`,
+      url: `/v1/knowledge-bases/${pathSegment(kb, 'knowledge base id')}/sources`,
       operation: `create the source ${fileName}`,
       json: { sourceType: 'file', fileName, fileMime: MIME, fileSize: canary.bytes.length, contentHash: canary.digests.md5 },
       accept
@@ -119,6 +121,7 @@ class TelzinoDoctor implements VendorDoctor {
     })
 
     await s.step('Upload the canary to storage', async () => {
+      await checkUploadUrl(created.presignedUrl, `the upload URL Telzino gave for ${canary.key}`)
       const put = (contentType: boolean) =>
         this.storage.request({
           method: 'PUT',
@@ -138,7 +141,7 @@ class TelzinoDoctor implements VendorDoctor {
     await s.step('Start ingesting the canary', () =>
       this.api.request({
         method: 'POST',
-        url: `/v1/knowledge-sources/${encodeURIComponent(created.sourceId)}/enqueue`,
+        url: `/v1/knowledge-sources/${pathSegment(created.sourceId, 'source id')}/enqueue`,
         operation: `start ingesting ${canary.key}`,
         json: { jobId: created.jobId, forceReindex: false },
         idempotent: true
@@ -173,7 +176,7 @@ class TelzinoDoctor implements VendorDoctor {
       async () => {
         const res = await this.api.request({
           method: 'GET',
-          url: `/v1/rag/jobs/${encodeURIComponent(jobId)}`,
+          url: `/v1/rag/jobs/${pathSegment(jobId, 'job id')}`,
           operation: `check the ingestion of ${this.env.canary.key}`
         })
         const body = jsonBody(res)
@@ -243,7 +246,7 @@ class TelzinoDoctor implements VendorDoctor {
       try {
         await this.api.request({
           method: 'DELETE',
-          url: `/v1/knowledge-sources/${encodeURIComponent(id)}`,
+          url: `/v1/knowledge-sources/${pathSegment(id, 'source id')}`,
           operation: `delete canary source ${id}`,
           accept: [404]
         })
@@ -275,6 +278,8 @@ class TelzinoDoctor implements VendorDoctor {
 function oddSource(item: unknown): string | undefined {
   if (!isRecord(item)) return `an item that is ${describeShape(item)}, not an object`
   if (typeof item.id !== 'string' || item.id === '') return 'no id'
+  const unsafe = unsafeSegment(String(item.id))
+  if (unsafe) return `its id cannot be used in a URL (${unsafe})`
   if (item.name !== undefined && item.name !== null && typeof item.name !== 'string') return `name is ${typeof item.name}`
   return undefined
 }
