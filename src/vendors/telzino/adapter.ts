@@ -1,7 +1,8 @@
 /**
- * Telzino knowledge-base sources. Each doc is one file source named `<owner/repo>/<path>`: the
- * repository prefix is how the action knows its own sources (a file uploaded by hand has a plain
- * file name) and keeps repositories sharing a knowledge base apart. URL sources are never touched
+ * Telzino knowledge-base sources. Each doc is one file source named `<namespace>/<key>` (the
+ * namespace is the repository `owner/name` by default): the prefix is how the action knows its own
+ * sources (a file uploaded by hand has a plain file name) and keeps repositories sharing a
+ * knowledge base apart. URL sources are never touched
  * except the ones listed in `url-sources`, which are added or re-ingested. Docs: docs/telzino.md.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -10,6 +11,7 @@ import type { LocalDoc } from '../../docs/types.js'
 import { ActionError, VendorHttpError, errorMessage } from '../../errors.js'
 import { HttpClient, isRecord, staticTokens, type TokenSource } from '../../http.js'
 import type { Log } from '../../log.js'
+import { keyInNamespace, otherNamespaces } from '../../namespace.js'
 import { registerSecret } from '../../secrets.js'
 import type { RemoteDoc, RemoveResult, StoreInfo, UploadResult, VendorAdapter, VendorDeps } from '../types.js'
 import { telzinoTokens } from './auth.js'
@@ -36,6 +38,18 @@ export function mimeFor(path: string): string | undefined {
   return ext ? MIME_BY_EXTENSION[ext] : undefined
 }
 
+/** One RemoteDoc per doc key among the file sources named `<namespace>/<key>`; every other source is not ours. */
+export function ownedSources(sources: readonly Pick<Source, 'id' | 'name' | 'source_type'>[], namespace: string): RemoteDoc[] {
+  const byKey = new Map<string, string[]>()
+  for (const s of sources) {
+    const key = s.source_type === 'file' && s.name ? keyInNamespace(namespace, s.name) : undefined
+    if (key === undefined) continue
+    byKey.set(key, [...(byKey.get(key) ?? []), s.id])
+  }
+  // Telzino lists no content hash: a doc's digest is learned when an upload is refused as a duplicate.
+  return [...byKey].map(([key, ids]) => ({ key, ids }))
+}
+
 export class TelzinoAdapter implements VendorAdapter {
   readonly id = 'telzino'
   readonly displayName = 'Telzino'
@@ -46,14 +60,18 @@ export class TelzinoAdapter implements VendorAdapter {
   private readonly tokens: TokenSource
   private readonly settings: TelzinoSettings
   private readonly log: Log
-  /** `<owner/repo>/`: the name prefix of every source this action creates. */
+  private readonly namespace: string
+  /** `<namespace>/`: the name prefix of every source this action creates. */
   private readonly namePrefix: string
   private kbId = ''
+  /** Every file source's name as listOwned saw them, for otherNamespaces. */
+  private fileNames: string[] = []
 
-  constructor(settings: TelzinoSettings, deps: Pick<VendorDeps, 'log' | 'repository' | 'tokenCache'>) {
+  constructor(settings: TelzinoSettings, deps: Pick<VendorDeps, 'log' | 'namespace' | 'tokenCache'>) {
     this.settings = settings
     this.log = deps.log
-    this.namePrefix = `${deps.repository}/`
+    this.namespace = deps.namespace
+    this.namePrefix = `${deps.namespace}/`
     if (settings.apiKey) registerSecret(settings.apiKey)
     this.tokens = settings.apiKey
       ? staticTokens(settings.apiKey)
@@ -149,14 +167,14 @@ export class TelzinoAdapter implements VendorAdapter {
   }
 
   async listOwned(): Promise<RemoteDoc[]> {
-    const byKey = new Map<string, string[]>()
-    for (const s of await this.sources()) {
-      if (s.source_type !== 'file' || !s.name?.startsWith(this.namePrefix)) continue
-      const key = s.name.slice(this.namePrefix.length)
-      byKey.set(key, [...(byKey.get(key) ?? []), s.id])
-    }
-    // Telzino lists no content hash: a doc's digest is learned when an upload is refused as a duplicate.
-    return [...byKey].map(([key, ids]) => ({ key, ids }))
+    const sources = await this.sources()
+    this.fileNames = sources.filter((s) => s.source_type === 'file' && s.name).map((s) => s.name!)
+    return ownedSources(sources, this.namespace)
+  }
+
+  async otherNamespaces(keys: readonly string[]): Promise<string[]> {
+    // A plain file name (uploaded by hand) equal to a key is not ours: only prefixed names count here.
+    return otherNamespaces(this.namespace, this.fileNames, keys).filter((ns) => ns !== '')
   }
 
   async upload(doc: LocalDoc, previous: RemoteDoc | undefined): Promise<UploadResult> {
