@@ -2,6 +2,8 @@
 export interface GithubContextLike {
   eventName: string
   sha: string
+  /** GITHUB_RUN_ID (NaN when unset, as @actions/github reads it). */
+  runId?: number
   payload: Record<string, unknown>
   serverUrl: string
   apiUrl: string
@@ -17,6 +19,12 @@ export interface RunContext {
   readonly repository: string
   /** The commit being synced (GITHUB_SHA, or the PR head for PR events). */
   readonly sha: string
+  /** GITHUB_SHA: the commit the workflow runs on (a PR's merge commit), which actions/checkout checks out. */
+  readonly eventSha: string
+  /** GITHUB_RUN_ID: this workflow run; undefined when unknown. */
+  readonly runId?: number
+  /** GITHUB_WORKFLOW_REF: `owner/repo/.github/workflows/<file>@<ref>`; undefined when unknown. */
+  readonly workflowRef?: string
   readonly workspace: string
   readonly serverUrl: string
   readonly apiUrl: string
@@ -36,7 +44,13 @@ export interface RunContext {
   readonly reviewBody?: string
 }
 
-export function toRunContext(ctx: GithubContextLike, workspace: string): RunContext {
+/** Runner facts @actions/github's context does not carry. */
+export interface RunnerEnv {
+  /** GITHUB_WORKFLOW_REF. */
+  workflowRef?: string
+}
+
+export function toRunContext(ctx: GithubContextLike, workspace: string, env: RunnerEnv = {}): RunContext {
   const payload = (ctx.payload ?? {}) as Record<string, any>
   const { owner, repo } = ctx.repo
   const pr = payload.pull_request as Record<string, any> | undefined
@@ -48,6 +62,9 @@ export function toRunContext(ctx: GithubContextLike, workspace: string): RunCont
     repo,
     repository: `${owner}/${repo}`,
     sha: pr?.head?.sha ?? ctx.sha,
+    eventSha: ctx.sha,
+    runId: Number.isSafeInteger(ctx.runId) && ctx.runId! > 0 ? ctx.runId : undefined,
+    workflowRef: env.workflowRef || undefined,
     workspace,
     serverUrl: ctx.serverUrl,
     apiUrl: ctx.apiUrl,

@@ -16,7 +16,7 @@ type Octokit = ReturnType<typeof github.getOctokit>
 /** The action's entry: the only place that turns a failure into `core.setFailed`. */
 export async function run(): Promise<void> {
   try {
-    const context = toRunContext(github.context, process.env.GITHUB_WORKSPACE ?? process.cwd())
+    const context = toRunContext(github.context, process.env.GITHUB_WORKSPACE ?? process.cwd(), { workflowRef: process.env.GITHUB_WORKFLOW_REF })
     if (isForkWithoutSecrets(context)) {
       core.notice(
         'Knowledge Sync skipped: this pull request comes from a fork, and GitHub does not pass secrets to workflows run for forks. ' +

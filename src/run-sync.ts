@@ -13,6 +13,7 @@ import type { Settings } from './settings.js'
 import type { TokenCache } from './tokens.js'
 import { executePlan } from './execute-plan.js'
 import { vendorFactory } from './vendors/registry.js'
+import { checkWorkspace } from './workspace.js'
 import type { VendorAdapter, VendorFactory } from './vendors/types.js'
 
 export interface RunSyncDeps {
@@ -45,6 +46,9 @@ export async function runSync(settings: Settings, run: RunContext, deps: RunSync
   const namespace = settings.namespace || run.repository
   const adapter = factory(settings, { log, repository: run.repository, namespace, sha: run.sha, tokenCache: deps.tokenCache })
   const matches = pathMatcher(settings.paths)
+
+  // Before anything is read or written: an empty or foreign workspace would read as every doc deleted.
+  await checkWorkspace(run, log)
 
   const changes = await deps.group('Finding changed docs', async () => {
     const c = await detectChanges({ run, mode: settings.mode, octokit: deps.octokit, log })

@@ -7,10 +7,10 @@
  * reconcile only costs a listing (unchanged docs are skipped by digest). Whenever the diff base
  * is in doubt, `auto` reconciles everything and says why; `changed` fails and says why.
  */
-import { execFile } from 'node:child_process'
 import type { getOctokit } from '@actions/github'
 import type { RunContext } from '../context.js'
 import { ActionError, errorMessage } from '../errors.js'
+import { git } from '../git.js'
 import type { Log } from '../log.js'
 import type { ChangeSet, ChangeStatus, FileChange } from './types.js'
 
@@ -225,27 +225,6 @@ export function parseNameStatus(raw: string): FileChange[] {
     changes.push({ path, status })
   }
   return changes
-}
-
-function git(cwd: string, args: string[]): Promise<{ ok: true; stdout: string } | { ok: false; error: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      'git',
-      args,
-      {
-        cwd,
-        encoding: 'utf8',
-        maxBuffer: 512 * 1024 * 1024,
-        timeout: 120_000,
-        // Never prompt, never take a lock, never let a repo-level pager or editor run.
-        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', GIT_PAGER: 'cat', LC_ALL: 'C' }
-      },
-      (error, stdout, stderr) => {
-        if (error) resolve({ ok: false, error: `${error.message}${stderr ? `: ${String(stderr).trim()}` : ''}` })
-        else resolve({ ok: true, stdout: String(stdout) })
-      }
-    )
-  })
 }
 
 function httpStatus(error: unknown): number | undefined {
