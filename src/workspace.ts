@@ -23,7 +23,8 @@ export async function checkWorkspace(run: RunContext, log: Log): Promise<void> {
     (s) => s.isDirectory(),
     () => false
   )
-  const inside = isDirectory ? await git(run.workspace, ['rev-parse', '--is-inside-work-tree']) : undefined
+  // Both at once: git starts slowly on a busy runner, and this runs before every sync.
+  const [inside, origin] = isDirectory ? await Promise.all([git(run.workspace, ['rev-parse', '--is-inside-work-tree']), git(run.workspace, ['remote', 'get-url', 'origin'])]) : []
   if (inside && gitMissing(inside)) {
     throw new ActionError(
       `git is not installed on this runner, so the action cannot check that the workspace is a checkout of ${run.repository}. ${nothingDone}`,
@@ -43,8 +44,7 @@ export async function checkWorkspace(run: RunContext, log: Log): Promise<void> {
     )
   }
 
-  const origin = await git(run.workspace, ['remote', 'get-url', 'origin'])
-  const originRepo = origin.ok ? repositoryOf(origin.stdout.trim()) : undefined
+  const originRepo = origin?.ok ? repositoryOf(origin.stdout.trim()) : undefined
   const sameRepo = originRepo !== undefined && originRepo.toLowerCase() === run.repository.toLowerCase()
   if (sameRepo) return
   const commit = run.eventSha

@@ -20,7 +20,7 @@ export interface RunOptions {
   payload: object
   /** `owner/name`; default taken from the payload. */
   repository?: string
-  /** GITHUB_SHA; default: the payload's after / head sha, else the workspace's HEAD (what actions/checkout checked out). */
+  /** GITHUB_SHA; default: the PR's head or the push's after, else the workspace's HEAD (what actions/checkout checked out). */
   sha?: string
   /** GITHUB_RUN_ID; default 4242. */
   runId?: string
@@ -53,7 +53,8 @@ export async function runAction(opts: RunOptions): Promise<RunResult> {
     await writeFile(summaryPath, '')
     const payload = opts.payload as Record<string, any>
     const repository = opts.repository ?? payload.repository?.full_name ?? 'octo/docs'
-    const sha = opts.sha ?? payload.after ?? payload.pull_request?.head?.sha ?? (await headOf(opts.workspace)) ?? '0'.repeat(40)
+    // A pull request's GITHUB_SHA is a commit the checkout holds (its merge commit); its payload's `after` is the example's.
+    const sha = opts.sha ?? payload.pull_request?.head?.sha ?? payload.after ?? (await headOf(opts.workspace)) ?? '0'.repeat(40)
     const ref = payload.ref ?? 'refs/heads/main'
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
