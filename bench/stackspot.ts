@@ -130,9 +130,10 @@ async function baseline(emu: RunningEmulator, slug: string, docs: Record<string,
   return counted(emu, performance.now() - started)
 }
 
+/** The KS as earlier runs of octo/docs left it: each doc's object under the repository's namespace. */
 function seedObjects(emu: FullEmulator, slug: string, docs: Record<string, string>): void {
   emu.vendor('stackspot').seed({
-    knowledgeSources: [{ slug, objects: Object.entries(docs).map(([file_path, content]) => ({ file_path, content, standalone: false })) }]
+    knowledgeSources: [{ slug, objects: Object.entries(docs).map(([path, content]) => ({ file_path: `octo/docs/${path}`, content, standalone: false })) }]
   })
 }
 
