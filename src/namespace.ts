@@ -10,7 +10,7 @@ export function namespaceProblem(raw: string): string | undefined {
   const value = trimSlashes(raw.trim())
   const fix = 'Give a relative name such as `my-org/my-repo`, or leave it empty for the repository itself.'
   if (value === '') return raw.trim() === '' ? undefined : `\`namespace\` must name something besides slashes: "${raw}". ${fix}`
-  if (/[\u0000-\u001f\u007f]/.test(value)) return `\`namespace\` must not contain control characters. ${fix}`
+  if ([...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return `\`namespace\` must not contain control characters. ${fix}`
   if (value.includes('\\')) return `\`namespace\` must use / between parts, not \\: "${raw}". ${fix}`
   if (value.split('/').some((part) => part === '..' || part === '.' || part === '')) {
     return `\`namespace\` must not contain "..", "." or empty parts ("//"): "${raw}". ${fix}`

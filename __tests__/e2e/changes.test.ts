@@ -46,7 +46,7 @@ function store(): Record<string, string[]> {
   for (const e of kb?.entries ?? []) {
     const tagged = parseTag(e.question)?.key
     const key = tagged === undefined ? 'manual' : (keyInNamespace(`${OWNER}/${NAME}`, tagged) ?? `foreign:${tagged}`)
-    ;(out[key] ??= []).push(e.answer)
+    out[key] = [...(out[key] ?? []), e.answer]
   }
   return out
 }

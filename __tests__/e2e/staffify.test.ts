@@ -31,7 +31,7 @@ function byDoc(kb: StaffifyStateKb, namespace = 'octo/docs'): Record<string, Sta
   for (const e of kb.entries) {
     const tagged = parseTag(e.question)?.key
     const key = tagged === undefined ? 'manual' : (keyInNamespace(namespace, tagged) ?? `other:${tagged}`)
-    ;(out[key] ??= []).push(e)
+    out[key] = [...(out[key] ?? []), e]
   }
   return out
 }

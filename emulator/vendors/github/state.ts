@@ -283,8 +283,8 @@ export class GithubStore {
   private addRun(r: RepoState, seed: SeedWorkflowRun): number {
     if (typeof seed?.head_sha !== 'string' || seed.head_sha === '') throw new EmuError(400, { error: 'a workflow run needs `head_sha`' })
     const workflow = seed.workflow ?? DEFAULT_WORKFLOW
-    let workflowId = r.workflows.get(workflow)
-    if (workflowId === undefined) r.workflows.set(workflow, (workflowId = 160_000_000 + r.id * 100 + r.workflows.size))
+    const workflowId = r.workflows.get(workflow) ?? 160_000_000 + r.id * 100 + r.workflows.size
+    r.workflows.set(workflow, workflowId)
     this.lastRunAt = Math.max(this.lastRunAt + 1000, Date.now())
     const status = seed.status ?? 'completed'
     const id = seed.id ?? this.nextRun++
