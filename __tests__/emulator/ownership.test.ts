@@ -83,7 +83,7 @@ describe.each(['stackspot', 'staffify'] as const)('%s: two repositories with the
     const fourth = await fullSync(vendor, two, 'octo/two')
     expect(fourth.outcomes).toEqual(['docs/index.md: unchanged'])
 
-    const names = stored(vendor).map((s) => s.split('=')[0])
+    const names = stored(vendor).map((s) => s.split('=')[0]!)
     expect(names.filter((n) => n.startsWith('octo/one/'))).toEqual(['octo/one/docs/index.md'])
     expect(names.filter((n) => n.startsWith('octo/two/'))).toEqual(['octo/two/docs/index.md'])
     expect(stored(vendor).join('\n')).toMatch(/octo\/one\/docs\/index\.md=(# Index\n\n)?One, v2\./)
