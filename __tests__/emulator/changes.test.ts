@@ -348,6 +348,23 @@ describe('push after a failed or cancelled run', () => {
     expect(result.kind === 'diff' && result.source).toMatch(/run 103 already synced/)
   })
 
+  it("has nothing to do on a re-run of an older push's run once a later push's run succeeded", async () => {
+    const { base, first, second } = await twoPushes()
+    seedRun(base, { id: 100 })
+    seedRun(second.after, { id: 102 })
+    const older = pushPayload({ owner: OWNER, name: NAME, before: base, after: first.after })
+    // Both commits in the clone: git tells that the synced commit descends from this one.
+    const local = await detect('push', older, repo!.work, { lastSynced: null, runId: 101 })
+    expect(local).toMatchObject({ kind: 'diff', changes: [] })
+    expect(local.kind === 'diff' && local.source).toMatch(/run 102 already synced the later/)
+    // A shallow clone: the compare API says the same (status `behind`).
+    const ws = await repo!.checkout(first.after, 1)
+    seedCompare(second.after, first.after, [], 'behind')
+    const viaApi = await detect('push', older, ws, { lastSynced: null, runId: 101 })
+    expect(viaApi).toMatchObject({ kind: 'diff', changes: [] })
+    expect(apiCalls(`/compare/${second.after}...${first.after}`)).toHaveLength(1)
+  })
+
   it('reconciles everything when no run has succeeded yet, or the synced commit is not an ancestor', async () => {
     const { first, second } = await twoPushes()
     seedRun(first.after, { id: 101, conclusion: 'failure' })

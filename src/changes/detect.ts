@@ -31,7 +31,7 @@ const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/i
 const ZERO = /^0+$/
 
 /** Either an exact diff, or the reason no exact diff can be had. */
-type Outcome = Extract<ChangeSet, { kind: 'diff' }> | { kind: 'untrusted'; reason: string }
+type Outcome = Extract<ChangeSet, { kind: 'diff' }> | { kind: 'untrusted'; reason: string; /** The base is a descendant of the head (compare status `behind`). */ behind?: boolean }
 
 export async function detectChanges(input: DetectInput): Promise<ChangeSet> {
   const { run, mode } = input
@@ -86,9 +86,16 @@ async function pushDiff({ run, octokit, log }: DetectInput): Promise<Outcome> {
     `The run for ${short(before)} did not succeed; syncing from ${short(base)}, the last commit a successful run synced ` +
       '(a push whose run failed, was cancelled or never started leaves its changes to the next run).'
   )
+  // A re-run of an older push's run, after a later push's run succeeded: the store already holds
+  // a later state of the branch, which a full reconcile of this older commit would undo.
+  const alreadyLater: Outcome = { kind: 'diff', changes: [], source: `push ${short(before)}..${short(after)} (run ${synced.runId} already synced the later ${short(base)})` }
   const ancestry = await isAncestor(run.workspace, base, after)
-  if (ancestry === false) return { kind: 'untrusted', reason: `${short(base)}, the last commit a successful run synced, is not an ancestor of ${short(after)}, so history was rewritten` }
-  return diffPush(run, octokit, base, after, log, ', from the last synced commit')
+  if (ancestry === false) {
+    if ((await isAncestor(run.workspace, after, base)) === true) return alreadyLater
+    return { kind: 'untrusted', reason: `${short(base)}, the last commit a successful run synced, is not an ancestor of ${short(after)}, so history was rewritten` }
+  }
+  const outcome = await diffPush(run, octokit, base, after, log, ', from the last synced commit')
+  return outcome.kind === 'untrusted' && outcome.behind ? alreadyLater : outcome
 }
 
 /** base..after with local git when the clone has both commits, else the compare API (which checks ancestry itself). */
@@ -130,7 +137,7 @@ async function compareDiff(run: RunContext, octokit: NonNullable<DetectInput['oc
     return { kind: 'untrusted', reason: `the compare API failed for ${range} (${status ? `HTTP ${status}` : errorMessage(error)})${hint}` }
   }
   if (data.status === 'behind' || data.status === 'diverged') {
-    return { kind: 'untrusted', reason: `${short(before)} is not an ancestor of ${short(after)} (compare status: ${data.status}), so history was rewritten` }
+    return { kind: 'untrusted', reason: `${short(before)} is not an ancestor of ${short(after)} (compare status: ${data.status}), so history was rewritten`, behind: data.status === 'behind' }
   }
   // A push that was not forced is a fast-forward, so a missing status is read as `ahead`.
   const status = data.status as string | undefined
