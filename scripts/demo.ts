@@ -15,6 +15,7 @@ import { startEmulator } from '../emulator/server.ts'
 import { git, makeRepo, type TestRepo } from '../__tests__/helpers/git-repo.ts'
 import { pullRequestPayload, pushPayload } from '../__tests__/helpers/payloads.ts'
 import { runAction, type RunResult } from '../__tests__/helpers/run-action.ts'
+import { runRecorded } from '../__tests__/helpers/workflow-runs.ts'
 import { DEMO_ACCOUNTS, demoInputs } from '../emulator/demo-accounts.ts'
 import { allVendors, type FullEmulator } from '../emulator/vendors/index.ts'
 
@@ -114,13 +115,15 @@ async function main(): Promise<void> {
     })
     const first = await repo.push()
     const ws1 = await repo.checkout()
-    const r1 = await runAction({
+    // Each push's run is recorded as GitHub would: the next push's run diffs from the commit it synced.
+    const r1 = await runRecorded(emu.vendor('github'), {
       inputs: common,
       workspace: ws1,
       eventName: 'push',
       payload: pushPayload({ owner: 'octo', name: 'handbook', ...first }),
       emulatorUrl: emu.url,
-      env
+      env,
+      headSha: first.after
     })
     show('1. First push: a new branch, so a full sync', r1)
     expect(r1.outputs.uploaded === '5', 'five docs uploaded, src/app.ts ignored')
@@ -132,15 +135,17 @@ async function main(): Promise<void> {
     const second = await repo.push()
     await seedCompare(emu, repo, second.before, second.after)
     const ws2 = await repo.checkout()
-    const r2 = await runAction({
+    const r2 = await runRecorded(emu.vendor('github'), {
       inputs: common,
       workspace: ws2,
       eventName: 'push',
       payload: pushPayload({ owner: 'octo', name: 'handbook', ...second }),
       emulatorUrl: emu.url,
-      env
+      env,
+      headSha: second.after
     })
     show('2. Second push: edit, add, rename, delete', r2)
+    expect(!/Full reconcile/.test(r2.log), 'only the push\'s changes, diffed from the commit the first run synced')
     const plan = JSON.parse(r2.outputs.plan ?? '[]') as Array<{ path: string; outcome: string }>
     const outcome = (p: string) => plan.find((i) => i.path === p)?.outcome
     expect(outcome('docs/guide/usage.md') === 'replaced', 'usage.md replaced')

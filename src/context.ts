@@ -2,6 +2,8 @@
 export interface GithubContextLike {
   eventName: string
   sha: string
+  /** GITHUB_RUN_ID (NaN when unset, as @actions/github reads it). */
+  runId?: number
   payload: Record<string, unknown>
   serverUrl: string
   apiUrl: string
@@ -20,6 +22,10 @@ export interface RunContext {
   readonly repository: string
   /** The commit being synced (GITHUB_SHA, or the PR head for PR events). */
   readonly sha: string
+  /** GITHUB_SHA: the commit the workflow runs on (a PR's merge commit), which actions/checkout checks out. */
+  readonly eventSha: string
+  /** GITHUB_RUN_ID: this workflow run; undefined when unknown. */
+  readonly runId?: number
   readonly workspace: string
   readonly serverUrl: string
   readonly apiUrl: string
@@ -55,6 +61,8 @@ export function toRunContext(ctx: GithubContextLike, workspace: string, env: Nod
     repo,
     repository: `${owner}/${repo}`,
     sha: pr?.head?.sha ?? ctx.sha,
+    eventSha: ctx.sha,
+    runId: Number.isSafeInteger(ctx.runId) && ctx.runId! > 0 ? ctx.runId : undefined,
     workspace,
     serverUrl: ctx.serverUrl,
     apiUrl: ctx.apiUrl,

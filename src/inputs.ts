@@ -4,6 +4,7 @@ import { COMMENT_KEY } from './agent/marker.js'
 import { trustedAssociationsInput } from './agent/trust.js'
 import { ActionError } from './errors.js'
 import { choice, flag, list, missing, text, vendorUrl, verbatim, wholeNumber, type InputSpec, type InputValues, type RawInputs } from './input-kinds.js'
+import { namespaceProblem, normalizeNamespace } from './namespace.js'
 import { registerSecret } from './secrets.js'
 import { DEFAULT_AGENT_URL, MODES, ON_REMOVED, type Settings } from './settings.js'
 import { VENDOR_IDS, findVendor, vendorInputs } from './vendors/registry.js'
@@ -27,6 +28,7 @@ const CONNECTION_INPUTS = {
 }
 
 const RUN_INPUTS = {
+  namespace: text('namespace'),
   remotePrefix: text('remote-prefix'),
   onRemoved: choice('on-removed', ON_REMOVED, 'delete'),
   maxDeletions: wholeNumber('max-deletions', '25', 0, 1_000_000),
@@ -123,6 +125,8 @@ export function readSettings(read: InputReader, eventName: string): Settings {
       problems.push(`\`paths\` entry "${p}" must be relative to the workspace and must not contain "..".`)
     }
   }
+  const namespaceIssue = namespaceProblem(v.namespace)
+  if (namespaceIssue) problems.push(namespaceIssue)
   if (v.remotePrefix && (v.remotePrefix.startsWith('/') || v.remotePrefix.split('/').includes('..'))) {
     problems.push(`\`remote-prefix\` must be a relative path without "..": "${v.remotePrefix}".`)
   }
@@ -144,6 +148,7 @@ export function readSettings(read: InputReader, eventName: string): Settings {
     vendor: vendor.id,
     apiUrl: apiUrl.replace(/\/+$/, ''),
     authUrl,
+    namespace: normalizeNamespace(v.namespace),
     remotePrefix: v.remotePrefix && !v.remotePrefix.endsWith('/') ? `${v.remotePrefix}/` : v.remotePrefix,
     dryRun: v.dryRun === 'auto' ? PULL_REQUEST_EVENTS.has(eventName) : v.dryRun === 'true',
     agentUrl: v.agentUrl.replace(/\/+$/, '')

@@ -5,6 +5,7 @@ import type { ChangeSet } from './changes/types.js'
 import type { RunContext } from './context.js'
 import { collectAll, collectPaths, pathMatcher, type Collected } from './docs/collect.js'
 import type { LocalDoc } from './docs/types.js'
+import { errorMessage } from './errors.js'
 import type { Log } from './log.js'
 import type { SyncReport } from './plan.js'
 import { planSync, unchangedTest } from './planner.js'
@@ -12,6 +13,7 @@ import { syncMode, type Settings } from './settings.js'
 import type { TokenCache } from './tokens.js'
 import { executePlan } from './execute-plan.js'
 import { vendorFactory } from './vendors/registry.js'
+import { checkWorkspace } from './workspace.js'
 import type { VendorFactory } from './vendors/registry.js'
 import type { VendorAdapter } from './vendors/types.js'
 
@@ -42,8 +44,12 @@ export interface RunSyncResult {
 export async function runSync(settings: Settings, run: RunContext, deps: RunSyncDeps): Promise<RunSyncResult> {
   const { log } = deps
   const factory = deps.vendor ?? vendorFactory(settings.vendor)
-  const adapter = factory(settings, { log, repository: run.repository, sha: run.sha, tokenCache: deps.tokenCache })
+  const namespace = settings.namespace || run.repository
+  const adapter = factory(settings, { log, repository: run.repository, namespace, sha: run.sha, tokenCache: deps.tokenCache })
   const matches = pathMatcher(settings.paths)
+
+  // Before anything is read or written: an empty or foreign workspace would read as every doc deleted.
+  await checkWorkspace(run, log)
 
   const changes = await deps.group('Finding changed docs', async () => {
     const c = await detectChanges({ run, mode: syncMode(settings), octokit: deps.octokit, log })
@@ -88,7 +94,11 @@ export async function runSync(settings: Settings, run: RunContext, deps: RunSync
     return s
   })
   const remote = store.exists ? await adapter.listOwned() : []
-  log.info(`The store holds ${remote.length} docs synced by this action.`)
+  log.info(`The store holds ${remote.length} docs synced by this action under ${namespace}.`)
+  const namespaceWarnings =
+    changes.kind === 'full' && remote.length === 0 && docs.length > 0 && adapter.otherNamespaces
+      ? await otherNamespaceWarnings(adapter.otherNamespaces(docs.map((d) => d.key)), namespace, log)
+      : []
 
   const plan = planSync({
     changes,
@@ -128,9 +138,30 @@ export async function runSync(settings: Settings, run: RunContext, deps: RunSync
     dryRun: settings.dryRun,
     items: executed.items,
     errors: executed.errors,
-    warnings: executed.warnings
+    warnings: [...namespaceWarnings, ...executed.warnings]
   }
   return { report, changes, changedDocPaths, adapter }
 }
 
 export const coreGroup: RunSyncDeps['group'] = (name, fn) => core.group(name, fn)
+
+/**
+ * A renamed repository's runs use the new name, so the docs stored under the old one are neither
+ * replaced nor deleted: say so on the first full reconcile, when the new namespace owns nothing yet.
+ */
+async function otherNamespaceWarnings(found: Promise<string[]>, namespace: string, log: Log): Promise<string[]> {
+  let others: string[]
+  try {
+    others = await found
+  } catch (error) {
+    log.debug(`Could not look for docs under other namespaces: ${errorMessage(error)}`)
+    return []
+  }
+  return others.map((other) =>
+    other === ''
+      ? `The store holds docs with the same paths that an earlier version of this action wrote without a namespace. ` +
+        `This run stores its docs under ${namespace}/ and never changes or deletes those: delete them by hand, or agents find each doc twice.`
+      : `Nothing in the store is under ${namespace} yet, but it holds docs with the same paths under ${other}, written by this action (was the repository renamed?). ` +
+        `This run neither replaces nor deletes them. To keep managing them, set \`namespace: ${other}\` in the step; otherwise delete them by hand.`
+  )
+}

@@ -33,6 +33,11 @@ export interface SharedSettings<Vendor extends string = string> {
   apiUrl: string
   /** The vendor's OAuth token endpoint ('' for vendors without OAuth). */
   authUrl: string
+  /**
+   * Whose docs these are in the store: a run only lists, replaces and deletes docs of its own
+   * namespace. '' = the repository (`owner/name`), resolved by runSync from the run context.
+   */
+  namespace: string
   /** Prefix of every doc's key in the store, ending in `/` unless empty. */
   remotePrefix: string
   /** What happens to the remote copy of a deleted doc. */

@@ -34,7 +34,7 @@ beforeAll(async () => {
   // The KS already holds the base's docs: merging would replace a.md and upload new.md.
   emu.vendor('stackspot').seed({
     settings: { newKsDelayMs: 0 },
-    knowledgeSources: [{ slug: 'team-docs', objects: [{ file_path: 'docs/a.md', content: '# Alpha\n\nOld.\n', standalone: false }, { file_path: 'docs/b.md', content: '# Beta\n', standalone: false }] }]
+    knowledgeSources: [{ slug: 'team-docs', objects: [{ file_path: `${FULL}/docs/a.md`, content: '# Alpha\n\nOld.\n', standalone: false }, { file_path: `${FULL}/docs/b.md`, content: '# Beta\n', standalone: false }] }]
   })
   emu.vendor('github').seed({
     repo: FULL,

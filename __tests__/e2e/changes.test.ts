@@ -10,10 +10,12 @@ import { createGithubEmulator, type GithubEmulator } from '../../emulator/vendor
 import { demoInputs } from '../../emulator/demo-accounts.ts'
 import { createStaffifyEmulator, type StaffifyEmulator } from '../../emulator/vendors/staffify/index.ts'
 import { parseNameStatus } from '../../src/changes/detect.ts'
+import { keyInNamespace } from '../../src/namespace.ts'
 import { parseTag } from '../../src/vendors/staffify/entries.ts'
 import { git, makeRepo, type TestRepo } from '../helpers/git-repo.ts'
 import { pushPayload } from '../helpers/payloads.ts'
-import { runAction, type RunResult } from '../helpers/run-action.ts'
+import type { RunResult } from '../helpers/run-action.ts'
+import { runRecorded } from '../helpers/workflow-runs.ts'
 
 const OWNER = 'octo'
 const NAME = 'handbook'
@@ -37,11 +39,15 @@ afterAll(async () => {
   await emu?.close()
 })
 
-/** Doc key → its entries' answers, in the Support knowledge base. */
+/** Doc key → its entries' answers, in the Support knowledge base (tags outside this repository's namespace marked `foreign:`). */
 function store(): Record<string, string[]> {
   const kb = emu.vendor('staffify').state().knowledgeBases.find((k) => k.name === 'Support')
   const out: Record<string, string[]> = {}
-  for (const e of kb?.entries ?? []) (out[parseTag(e.question)?.key ?? 'manual'] ??= []).push(e.answer)
+  for (const e of kb?.entries ?? []) {
+    const tagged = parseTag(e.question)?.key
+    const key = tagged === undefined ? 'manual' : (keyInNamespace(`${OWNER}/${NAME}`, tagged) ?? `foreign:${tagged}`)
+    out[key] = [...(out[key] ?? []), e.answer]
+  }
   return out
 }
 
@@ -55,12 +61,14 @@ async function seedCompareFromGit(before: string, after: string): Promise<void> 
 async function run(push: { before: string; after: string; forced?: boolean }, inputs: Record<string, string> = {}): Promise<RunResult> {
   const workspace = await repo.checkout(push.after, 1)
   emu.requests.length = 0
-  return runAction({
+  // Each run is recorded as GitHub would, so the next push's run diffs from where it left the store.
+  return runRecorded(emu.vendor('github'), {
     inputs: demoInputs('staffify', emu.url, { 'knowledge-base': 'Support', paths: 'docs/**/*.md', 'github-token': TOKEN, ...inputs }),
     workspace,
     eventName: 'push',
     payload: pushPayload({ owner: OWNER, name: NAME, ...push }),
-    emulatorUrl: emu.url
+    emulatorUrl: emu.url,
+    headSha: push.after
   })
 }
 
@@ -128,5 +136,53 @@ describe('change detection, end to end', () => {
     expect(r.log).toMatch(/::notice::Full reconcile: force push to refs\/heads\/main/)
     // The full reconcile removes the doc that only the rewritten-away commit had.
     expect(Object.keys(store()).sort()).toEqual(['docs/a.md', 'docs/beta/b.md', 'docs/d.md', 'docs/f.md'])
+  })
+})
+
+describe('no push is lost after a failed run, end to end', () => {
+  it("push 1's run fails on a vendor outage; push 2's run syncs push 1's changes too", async () => {
+    await repo.write({ 'docs/g.md': '# Gamma 2\n\nAdded by push 1.\n' })
+    await repo.remove('docs/d.md')
+    await repo.commit('push 1')
+    const push1 = await repo.push()
+    await seedCompareFromGit(push1.before, push1.after)
+    emu.faults.add({ kind: 'status', status: 500, route: 'POST /staffify/v1/knowledge-bases/:kbId/entries', persistent: true })
+    const failed = await run(push1)
+    emu.faults.clear()
+    expect(failed.code, failed.log).toBe(1)
+    // Nothing of push 1 reached the store: its upload failed, so its deletion never ran.
+    expect(store()['docs/d.md']).toEqual(['Delta v2.'])
+    expect(store()['docs/g.md']).toBeUndefined()
+
+    await repo.write({ 'docs/a.md': '# Alpha\n\nAlpha v3, from push 2.\n' })
+    await repo.commit('push 2')
+    const push2 = await repo.push()
+    // What the compare API answers from the last commit a successful run synced.
+    await seedCompareFromGit(push1.before, push2.after)
+    const r = await run(push2)
+    expect(r.code, r.log).toBe(0)
+    expect(r.log).toContain(`The run for ${push1.after.slice(0, 7)} did not succeed; syncing from ${push1.before.slice(0, 7)}, the last commit a successful run synced`)
+    expect(r.log).not.toMatch(/Full reconcile/)
+    const s = store()
+    expect(Object.keys(s).sort()).toEqual(['docs/a.md', 'docs/beta/b.md', 'docs/f.md', 'docs/g.md'])
+    expect(s['docs/a.md']).toEqual(['Alpha v3, from push 2.'])
+    expect(s['docs/g.md']).toEqual(['Added by push 1.'])
+    // The one extra call of a push: the last successful run, by the workflow GITHUB_WORKFLOW_REF names.
+    expect(emu.requests.filter((q) => q.path.startsWith(`/github/repos/${OWNER}/${NAME}/actions/`)).map((q) => q.path.split('?')[0])).toEqual([
+      `/github/repos/${OWNER}/${NAME}/actions/workflows/knowledge-sync.yml/runs`
+    ])
+  })
+
+  it('without `actions: read` a push is a full reconcile, with a notice naming the permission', async () => {
+    const limited = 'ghs_e2e_no_actions_read_token'
+    emu.vendor('github').seed({ tokens: { [limited]: { login: 'github-actions[bot]', type: 'Bot', id: 41898282, permissions: { actions: 'none' } } } })
+    await repo.write({ 'docs/a.md': '# Alpha\n\nAlpha v4.\n' })
+    await repo.commit('push 3')
+    const push3 = await repo.push()
+    await seedCompareFromGit(push3.before, push3.after)
+    const r = await run(push3, { 'github-token': limited })
+    expect(r.code, r.log).toBe(0)
+    expect(r.log).toMatch(/::notice::Full reconcile: cannot tell which commit the last successful run of this workflow synced \(.*HTTP 403.*`permissions: actions: read`/)
+    expect(store()['docs/a.md']).toEqual(['Alpha v4.'])
   })
 })

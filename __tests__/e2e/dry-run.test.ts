@@ -6,16 +6,17 @@ import { symlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
-import { createGithubEmulator, type GithubEmulator } from '../../emulator/vendors/github/index.ts'
+import { GITHUB_EMULATOR_TOKEN, createGithubEmulator, type GithubEmulator } from '../../emulator/vendors/github/index.ts'
 import { demoInputs } from '../../emulator/demo-accounts.ts'
 import { createStaffifyEmulator, type StaffifyEmulator } from '../../emulator/vendors/staffify/index.ts'
 import { makeRepo, type TestRepo } from '../helpers/git-repo.ts'
 import { pushPayload } from '../helpers/payloads.ts'
 import { runAction } from '../helpers/run-action.ts'
+import { runRecorded } from '../helpers/workflow-runs.ts'
 
 let emu: RunningEmulator<StaffifyEmulator | GithubEmulator>
 let repo: TestRepo
-const inputs = (emuUrl: string) => demoInputs('staffify', emuUrl, { 'knowledge-base': 'Plan test', paths: 'docs/**/*.md' })
+const inputs = (emuUrl: string) => demoInputs('staffify', emuUrl, { 'knowledge-base': 'Plan test', paths: 'docs/**/*.md', 'github-token': GITHUB_EMULATOR_TOKEN })
 
 beforeAll(async () => {
   emu = await startEmulator({ vendors: [createStaffifyEmulator(), createGithubEmulator()] })
@@ -34,7 +35,15 @@ afterAll(async () => {
 describe('dry run on a push', () => {
   it('plans adds, modifies, renames and deletes exactly, and writes nothing', async () => {
     const first = await repo.push()
-    const r1 = await runAction({ inputs: inputs(emu.url), workspace: await repo.checkout(), eventName: 'push', payload: pushPayload({ owner: 'octo', name: 'docs', ...first }), emulatorUrl: emu.url })
+    // Recorded as GitHub would: the second push's run diffs from the commit this one synced.
+    const r1 = await runRecorded(emu.vendor('github'), {
+      inputs: inputs(emu.url),
+      workspace: await repo.checkout(),
+      eventName: 'push',
+      payload: pushPayload({ owner: 'octo', name: 'docs', ...first }),
+      emulatorUrl: emu.url,
+      headSha: first.after
+    })
     expect(r1.code, r1.log).toBe(0)
     expect(r1.outputs.uploaded).toBe('4')
 

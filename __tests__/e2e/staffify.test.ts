@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
 import { demoInputs } from '../../emulator/demo-accounts.ts'
 import { createStaffifyEmulator, type StaffifyEmulator, type StaffifyEntry, type StaffifySeed, type StaffifyStateKb } from '../../emulator/vendors/staffify/index.ts'
+import { keyInNamespace } from '../../src/namespace.js'
 import { parseTag } from '../../src/vendors/staffify/entries.js'
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js'
 import { workflowDispatchPayload } from '../helpers/payloads.js'
@@ -21,10 +22,17 @@ const staffify = () => emu.vendor('staffify')
 const kbs = () => staffify().state().knowledgeBases
 const kbNamed = (name: string) => kbs().find((k) => k.name === name)!
 const seed = (body: StaffifySeed) => staffify().seed(body)
-/** Entries of `kb` grouped by the doc key in their tag; manual entries under `manual`. */
-function byDoc(kb: StaffifyStateKb): Record<string, StaffifyEntry[]> {
+/**
+ * Entries of `kb` grouped by the doc key in their tag (which names `<namespace>/<key>`); manual
+ * entries under `manual`, another namespace's under `<that namespace>:<key>`.
+ */
+function byDoc(kb: StaffifyStateKb, namespace = 'octo/docs'): Record<string, StaffifyEntry[]> {
   const out: Record<string, StaffifyEntry[]> = {}
-  for (const e of kb.entries) (out[parseTag(e.question)?.key ?? 'manual'] ??= []).push(e)
+  for (const e of kb.entries) {
+    const tagged = parseTag(e.question)?.key
+    const key = tagged === undefined ? 'manual' : (keyInNamespace(namespace, tagged) ?? `other:${tagged}`)
+    out[key] = [...(out[key] ?? []), e]
+  }
   return out
 }
 const writes = () => emu.requests.filter((r) => r.method !== 'GET')
@@ -37,7 +45,7 @@ const DOCS = {
   'README.md': '# not in paths\n'
 }
 
-async function sync(repo: TestRepo, inputs: Record<string, string> = {}, timeoutMs?: number): Promise<RunResult> {
+async function sync(repo: TestRepo, inputs: Record<string, string> = {}, timeoutMs?: number, name = 'docs'): Promise<RunResult> {
   await repo.commit()
   await repo.push()
   const workspace = await repo.checkout()
@@ -52,7 +60,7 @@ async function sync(repo: TestRepo, inputs: Record<string, string> = {}, timeout
     }),
     workspace,
     eventName: 'workflow_dispatch',
-    payload: workflowDispatchPayload({ owner: 'octo', name: 'docs' }),
+    payload: workflowDispatchPayload({ owner: 'octo', name }),
     emulatorUrl: emu.url,
     timeoutMs
   })
@@ -280,5 +288,49 @@ describe('Staffify failures in the user\'s terms', () => {
     expect(docs['docs/a.md']).toHaveLength(3)
     expect(docs['docs/b.md']).toHaveLength(1)
     expect(new Set(kbNamed('Support').entries.map((e) => e.question)).size).toBe(kbNamed('Support').entries.length)
+  })
+})
+
+describe('two repositories with the same paths, one knowledge base, default inputs', () => {
+  it("each one's full reconcile keeps the other's docs; each only changes its own", { timeout: 180_000 }, async () => {
+    emu.reset()
+    seed({ knowledgeBases: [{ name: 'Support', entries: [{ q: 'Opening hours?', a: 'Always.' }] }] })
+    const one = await makeRepo({ 'docs/index.md': '# Index\n\nOne index.\n', 'docs/only-one.md': '# Only one\n\nOne only.\n' })
+    const two = await makeRepo({ 'docs/index.md': '# Index\n\nTwo index.\n' })
+    try {
+      expect((await sync(one, {}, undefined, 'one')).code).toBe(0)
+      const r2 = await sync(two, {}, undefined, 'two')
+      expect(r2.code, r2.log).toBe(0)
+      expect(r2.outputs).toMatchObject({ uploaded: '1', deleted: '0' })
+
+      await one.write({ 'docs/index.md': '# Index\n\nOne index, v2.\n' })
+      const r3 = await sync(one, {}, undefined, 'one')
+      expect(r3.code, r3.log).toBe(0)
+      expect(r3.outputs).toMatchObject({ uploaded: '1', deleted: '0', unchanged: '1' })
+
+      await two.remove('docs/index.md')
+      await two.write({ 'docs/other.md': '# Other\n\nTwo other.\n' })
+      const r4 = await sync(two, {}, undefined, 'two')
+      expect(r4.code, r4.log).toBe(0)
+      expect(r4.outputs).toMatchObject({ uploaded: '1', deleted: '1' })
+
+      const answers = (docs: Record<string, StaffifyEntry[]>) => Object.fromEntries(Object.entries(docs).map(([k, v]) => [k, v.map((e) => e.answer)]))
+      expect(answers(byDoc(kbNamed('Support'), 'octo/one'))).toEqual({
+        'docs/index.md': ['One index, v2.'],
+        'docs/only-one.md': ['One only.'],
+        'other:octo/two/docs/other.md': ['Two other.'],
+        manual: ['Always.']
+      })
+      // What an agent reads as the question names the repository the doc came from.
+      expect(kbNamed('Support').entries.map((e) => e.question).sort()).toEqual([
+        expect.stringMatching(/^Index \[octo\/one\/docs\/index\.md · 1\/1 · [0-9a-f]{12}\]$/),
+        expect.stringMatching(/^Only one \[octo\/one\/docs\/only-one\.md · 1\/1 · [0-9a-f]{12}\]$/),
+        'Opening hours?',
+        expect.stringMatching(/^Other \[octo\/two\/docs\/other\.md · 1\/1 · [0-9a-f]{12}\]$/)
+      ])
+    } finally {
+      await one.cleanup()
+      await two.cleanup()
+    }
   })
 })

@@ -1,7 +1,7 @@
 /**
  * Change detection against real git repositories (a bare origin, full and shallow clones as
  * actions/checkout makes them), GitHub's own webhook payloads, and the GitHub emulator standing
- * in for the compare and pull request files APIs.
+ * in for the compare, pull request files and workflow runs APIs.
  */
 import { getOctokit } from '@actions/github'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -39,10 +39,35 @@ const octokit = () => getOctokit(TOKEN, { baseUrl: `${emu.url}/github` })
 
 type Mode = 'auto' | 'changed' | 'full'
 
-async function detect(eventName: string, payload: Record<string, any>, workspace: string, opts: { mode?: Mode; withToken?: boolean } = {}): Promise<ChangeSet> {
+/** This run's id, and the workflow GITHUB_WORKFLOW_REF names. */
+const RUN_ID = 4242
+const WORKFLOW_REF = `${OWNER}/${NAME}/.github/workflows/knowledge-sync.yml@refs/heads/main`
+
+/** Records a run of the workflow for `headSha` (a successful one unless told otherwise), as GitHub would have. */
+function seedRun(headSha: string, more: { id?: number; conclusion?: 'success' | 'failure' | 'cancelled'; workflow?: string } = {}) {
+  emu.vendor('github').seed({ repo: `${OWNER}/${NAME}`, workflowRuns: [{ head_sha: headSha, ...more }] })
+}
+
+interface DetectOptions {
+  mode?: Mode
+  withToken?: boolean
+  /** The commit the last successful push run synced; default the push's `before` (the previous run succeeded); null seeds none. */
+  lastSynced?: string | null
+  runId?: number
+  workflowRef?: string
+  log?: ReturnType<typeof memoryLog>
+}
+
+async function detect(eventName: string, payload: Record<string, any>, workspace: string, opts: DetectOptions = {}): Promise<ChangeSet> {
   const sha = payload.after ?? payload.pull_request?.head?.sha ?? '0'.repeat(40)
-  const run = toRunContext({ eventName, sha, payload, serverUrl: 'https://github.com', apiUrl: `${emu.url}/github`, repo: { owner: OWNER, repo: NAME } }, workspace)
-  return detectChanges({ run, mode: opts.mode ?? 'auto', octokit: opts.withToken === false ? undefined : octokit(), log: memoryLog() })
+  const lastSynced = opts.lastSynced === undefined ? (eventName === 'push' ? payload.before : null) : opts.lastSynced
+  if (lastSynced && !/^0+$/.test(lastSynced)) seedRun(lastSynced)
+  const run = toRunContext(
+    { eventName, sha, payload, serverUrl: 'https://github.com', apiUrl: `${emu.url}/github`, repo: { owner: OWNER, repo: NAME }, runId: 'runId' in opts ? opts.runId : RUN_ID },
+    workspace,
+    { workflowRef: 'workflowRef' in opts ? opts.workflowRef : WORKFLOW_REF }
+  )
+  return detectChanges({ run, mode: opts.mode ?? 'auto', octokit: opts.withToken === false ? undefined : octokit(), log: opts.log ?? memoryLog() })
 }
 
 const byPath = (changes: readonly FileChange[]) => [...changes].sort((a, b) => a.path.localeCompare(b.path))
@@ -85,9 +110,10 @@ const EXPECTED_PUSH: FileChange[] = [
 describe('push', () => {
   it('diffs every commit of the push with local git when the clone has both commits', async () => {
     const { before, after } = await multiCommitPush()
-    const result = await detect('push', pushPayload({ owner: OWNER, name: NAME, before, after }), repo!.work, { withToken: false })
+    const result = await detect('push', pushPayload({ owner: OWNER, name: NAME, before, after }), repo!.work)
     expect(result).toMatchObject({ kind: 'diff', source: `push ${before.slice(0, 7)}..${after.slice(0, 7)} (git)` })
     expect(byPath((result as any).changes)).toEqual(EXPECTED_PUSH)
+    expect(apiCalls('/compare/')).toHaveLength(0)
   })
 
   it('diffs locally in a shallow checkout deep enough to hold the before commit', async () => {
@@ -153,20 +179,30 @@ describe('push', () => {
   it('distrusts a compare answer without a file list, and takes `identical` as no changes', async () => {
     const { before, after } = await multiCommitPush()
     const ws = await repo!.checkout(after, 1)
+    const lastRun = { id: 1, head_sha: before, conclusion: 'success', created_at: '2026-01-01T00:00:00Z' }
     const answering = (data: Record<string, unknown>) =>
-      ({ rest: { repos: { compareCommitsWithBasehead: async () => ({ status: 200, data }) } } }) as unknown as ReturnType<typeof getOctokit>
-    const run = toRunContext({ eventName: 'push', sha: after, payload: pushPayload({ owner: OWNER, name: NAME, before, after }), serverUrl: '', apiUrl: '', repo: { owner: OWNER, repo: NAME } }, ws)
+      ({
+        rest: {
+          repos: { compareCommitsWithBasehead: async () => ({ status: 200, data }) },
+          actions: { listWorkflowRuns: async () => ({ status: 200, data: { total_count: 1, workflow_runs: [lastRun] } }) }
+        }
+      }) as unknown as ReturnType<typeof getOctokit>
+    const run = toRunContext(
+      { eventName: 'push', sha: after, payload: pushPayload({ owner: OWNER, name: NAME, before, after }), serverUrl: '', apiUrl: '', repo: { owner: OWNER, repo: NAME }, runId: RUN_ID },
+      ws,
+      { workflowRef: WORKFLOW_REF }
+    )
     const noFiles = await detectChanges({ run, mode: 'auto', octokit: answering({ status: 'ahead' }), log: memoryLog() })
     expect(noFiles.kind === 'full' && noFiles.reason).toMatch(/listed no files/)
     const identical = await detectChanges({ run, mode: 'auto', octokit: answering({ status: 'identical', files: [] }), log: memoryLog() })
     expect(identical).toMatchObject({ kind: 'diff', changes: [] })
   })
 
-  it('without a github-token, a shallow checkout falls back to full and says why', async () => {
+  it('without a github-token, a push falls back to full and says why', async () => {
     const { before, after } = await multiCommitPush()
     const ws = await repo!.checkout(after, 1)
     const result = await detect('push', pushPayload({ owner: OWNER, name: NAME, before, after }), ws, { withToken: false })
-    expect(result.kind === 'full' && result.reason).toMatch(/not in the checked-out clone.*github-token/)
+    expect(result.kind === 'full' && result.reason).toMatch(/github-token is empty.*`permissions: actions: read`/)
     await expect(detect('push', pushPayload({ owner: OWNER, name: NAME, before, after }), ws, { withToken: false, mode: 'changed' })).rejects.toThrow(ActionError)
   })
 
@@ -241,6 +277,126 @@ describe('push', () => {
     const { before, after } = await multiCommitPush()
     const result = await detect('push', pushPayload({ owner: OWNER, name: NAME, before, after }), repo!.work, { mode: 'changed' })
     expect(result.kind === 'diff' && byPath(result.changes)).toEqual(EXPECTED_PUSH)
+  })
+})
+
+describe('push after a failed or cancelled run', () => {
+  /** Two pushes: the first one's run failed (or was cancelled), so the store still reflects `base`. */
+  async function twoPushes() {
+    repo = await makeRepo({ 'docs/a.md': '# A\n', 'docs/b.md': '# B\n', 'docs/c.md': '# C\n' })
+    const { after: base } = await repo.push()
+    await repo.write({ 'docs/a.md': '# A v2\n', 'docs/new.md': '# New\n' })
+    await repo.remove('docs/c.md')
+    await repo.commit('push 1')
+    const first = await repo.push()
+    await repo.write({ 'docs/b.md': '# B v2\n' })
+    await repo.commit('push 2')
+    const second = await repo.push()
+    return { base, first, second }
+  }
+  const BOTH_PUSHES: FileChange[] = [
+    { path: 'docs/a.md', status: 'modified' },
+    { path: 'docs/b.md', status: 'modified' },
+    { path: 'docs/c.md', status: 'removed' },
+    { path: 'docs/new.md', status: 'added' }
+  ]
+
+  it("diffs from the last commit a successful run synced, so the failed push's changes come along", async () => {
+    const { base, first, second } = await twoPushes()
+    seedRun(base, { id: 100 })
+    seedRun(first.after, { id: 101, conclusion: 'failure' })
+    const log = memoryLog()
+    const result = await detect('push', pushPayload({ owner: OWNER, name: NAME, ...second }), repo!.work, { lastSynced: null, log })
+    expect(result).toMatchObject({ kind: 'diff', source: `push ${base.slice(0, 7)}..${second.after.slice(0, 7)} (git, from the last synced commit)` })
+    expect(byPath((result as any).changes)).toEqual(BOTH_PUSHES)
+    expect(log.lines.join('\n')).toContain(`The run for ${first.after.slice(0, 7)} did not succeed; syncing from ${base.slice(0, 7)}, the last commit a successful run synced`)
+    const lookups = apiCalls('/actions/')
+    expect(lookups.map((r) => r.path)).toEqual([`/github/repos/${OWNER}/${NAME}/actions/workflows/knowledge-sync.yml/runs?branch=main&event=push&status=success&per_page=20`])
+  })
+
+  it('uses the compare API from that commit in a shallow clone, and a cancelled run counts as not synced', async () => {
+    const { base, first, second } = await twoPushes()
+    seedRun(base, { id: 100 })
+    seedRun(first.after, { id: 101, conclusion: 'cancelled' })
+    const ws = await repo!.checkout(second.after, 1)
+    seedCompare(base, second.after, BOTH_PUSHES.map((c) => ({ filename: c.path, status: c.status })))
+    const result = await detect('push', pushPayload({ owner: OWNER, name: NAME, ...second }), ws, { lastSynced: null })
+    expect(result).toMatchObject({ kind: 'diff', source: `push ${base.slice(0, 7)}..${second.after.slice(0, 7)} (compare API, from the last synced commit)` })
+    expect(byPath((result as any).changes)).toEqual(BOTH_PUSHES)
+    expect(apiCalls(`/compare/${base}...${second.after}`)).toHaveLength(1)
+  })
+
+  it('finds the workflow from this run when GITHUB_WORKFLOW_REF is missing; ignores other workflows and its own run', async () => {
+    const { base, first, second } = await twoPushes()
+    seedRun(base, { id: 100 })
+    seedRun(second.after, { id: RUN_ID, conclusion: 'success' })
+    seedRun(first.after, { id: 102, workflow: 'other.yml' })
+    const result = await detect('push', pushPayload({ owner: OWNER, name: NAME, ...second }), repo!.work, { lastSynced: null, workflowRef: undefined })
+    expect(result.kind === 'diff' && result.source).toMatch(new RegExp(`^push ${base.slice(0, 7)}\\.\\.`))
+    // This run's record names its workflow by id; the listing then asks for that id.
+    expect(apiCalls('/actions/').map((r) => r.path.split('?')[0])).toEqual([
+      `/github/repos/${OWNER}/${NAME}/actions/runs/${RUN_ID}`,
+      expect.stringMatching(new RegExp(`^/github/repos/${OWNER}/${NAME}/actions/workflows/\\d+/runs$`))
+    ])
+  })
+
+  it('has nothing to do when a successful run already synced this very commit', async () => {
+    const { second } = await twoPushes()
+    seedRun(second.after, { id: 103 })
+    const result = await detect('push', pushPayload({ owner: OWNER, name: NAME, ...second }), repo!.work, { lastSynced: null })
+    expect(result).toMatchObject({ kind: 'diff', changes: [] })
+    expect(result.kind === 'diff' && result.source).toMatch(/run 103 already synced/)
+  })
+
+  it("has nothing to do on a re-run of an older push's run once a later push's run succeeded", async () => {
+    const { base, first, second } = await twoPushes()
+    seedRun(base, { id: 100 })
+    seedRun(second.after, { id: 102 })
+    const older = pushPayload({ owner: OWNER, name: NAME, before: base, after: first.after })
+    // Both commits in the clone: git tells that the synced commit descends from this one.
+    const local = await detect('push', older, repo!.work, { lastSynced: null, runId: 101 })
+    expect(local).toMatchObject({ kind: 'diff', changes: [] })
+    expect(local.kind === 'diff' && local.source).toMatch(/run 102 already synced the later/)
+    // A shallow clone: the compare API says the same (status `behind`).
+    const ws = await repo!.checkout(first.after, 1)
+    seedCompare(second.after, first.after, [], 'behind')
+    const viaApi = await detect('push', older, ws, { lastSynced: null, runId: 101 })
+    expect(viaApi).toMatchObject({ kind: 'diff', changes: [] })
+    expect(apiCalls(`/compare/${second.after}...${first.after}`)).toHaveLength(1)
+  })
+
+  it('reconciles everything when no run has succeeded yet, or the synced commit is not an ancestor', async () => {
+    const { first, second } = await twoPushes()
+    seedRun(first.after, { id: 101, conclusion: 'failure' })
+    const none = await detect('push', pushPayload({ owner: OWNER, name: NAME, ...second }), repo!.work, { lastSynced: null })
+    expect(none.kind === 'full' && none.reason).toMatch(/no run of this workflow on main has succeeded yet/)
+    await expect(detect('push', pushPayload({ owner: OWNER, name: NAME, ...second }), repo!.work, { lastSynced: null, mode: 'changed' })).rejects.toThrow(/has succeeded yet/)
+
+    // A commit only on another line of history (rewritten away, or from a re-run of a later push).
+    await git(repo!.work, 'checkout', '-q', '-b', 'side', first.before)
+    await repo!.write({ 'docs/side.md': 'side\n' })
+    const side = await repo!.commit('side')
+    seedRun(side, { id: 104 })
+    const diverged = await detect('push', pushPayload({ owner: OWNER, name: NAME, ...second }), repo!.work, { lastSynced: null })
+    expect(diverged.kind === 'full' && diverged.reason).toMatch(/is not an ancestor of/)
+  })
+
+  it('reconciles everything, naming `actions: read`, when the Actions API cannot be asked', async () => {
+    const { second } = await twoPushes()
+    const payload = pushPayload({ owner: OWNER, name: NAME, ...second })
+    emu.vendor('github').seed({ tokens: { [TOKEN]: { login: 'github-actions[bot]', type: 'Bot', permissions: { actions: 'none' } } } })
+    const refused = await detect('push', payload, repo!.work)
+    expect(refused.kind === 'full' && refused.reason).toMatch(/HTTP 403.*`permissions: actions: read`/)
+    emu.vendor('github').seed({ tokens: { [TOKEN]: { login: 'github-actions[bot]', type: 'Bot' } } })
+
+    const unknownRun = await detect('push', payload, repo!.work, { workflowRef: undefined })
+    expect(unknownRun.kind === 'full' && unknownRun.reason).toMatch(/HTTP 404.*`permissions: actions: read`/)
+    const noRunId = await detect('push', payload, repo!.work, { runId: undefined })
+    expect(noRunId.kind === 'full' && noRunId.reason).toMatch(/GITHUB_RUN_ID is not set.*`permissions: actions: read`/)
+    emu.faults.add({ kind: 'reset', route: 'GET /github/repos/:owner/:repo/actions/workflows/:workflow_id/runs', times: 5 })
+    const dropped = await detect('push', payload, repo!.work)
+    expect(dropped.kind === 'full' && dropped.reason).toMatch(/Actions API failed.*`permissions: actions: read`/)
+    await expect(detect('push', payload, repo!.work, { mode: 'changed', withToken: false })).rejects.toThrow(/mode is `changed`.*github-token is empty/s)
   })
 })
 

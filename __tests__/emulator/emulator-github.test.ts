@@ -192,6 +192,42 @@ describe('GitHub emulator: pull requests', () => {
   })
 })
 
+describe('GitHub emulator: workflow runs', () => {
+  const runs = (...list: NonNullable<GithubSeed['workflowRuns']>) => seed({ repo: REPO, workflowRuns: list })
+
+  it("lists a workflow's runs newest first by file name or id, with GitHub's branch, event and status filters", async () => {
+    await runs(
+      { id: 11, head_sha: 'a'.repeat(40) },
+      { id: 12, head_sha: 'b'.repeat(40), conclusion: 'failure' },
+      { id: 13, head_sha: 'c'.repeat(40), head_branch: 'dev' },
+      { id: 14, head_sha: 'd'.repeat(40), event: 'workflow_dispatch' },
+      { id: 15, head_sha: 'e'.repeat(40), status: 'in_progress' },
+      { id: 16, head_sha: 'f'.repeat(40), workflow: 'other.yml' }
+    )
+    const all = await call('GET', `/repos/${REPO}/actions/workflows/knowledge-sync.yml/runs`)
+    expect(all.status).toBe(200)
+    expect(all.body.workflow_runs.map((r: any) => r.id)).toEqual([15, 14, 13, 12, 11])
+    expect(all.body.total_count).toBe(5)
+    const { data } = await octokit().rest.actions.listWorkflowRuns({ owner: 'octo', repo: 'docs', workflow_id: all.body.workflow_runs[0].workflow_id, branch: 'main', event: 'push', status: 'success', per_page: 20 })
+    expect(data.workflow_runs.map((r) => [r.id, r.head_sha, r.status, r.conclusion])).toEqual([[11, 'a'.repeat(40), 'completed', 'success']])
+    const one = await octokit().rest.actions.getWorkflowRun({ owner: 'octo', repo: 'docs', run_id: 15 })
+    expect(one.data).toMatchObject({ id: 15, status: 'in_progress', conclusion: null, path: '.github/workflows/knowledge-sync.yml', workflow_id: data.workflow_runs[0]!.workflow_id })
+  })
+
+  it('answers 404 for an unknown workflow or run, and 403 to a token without `actions` access', async () => {
+    await runs({ id: 21, head_sha: 'a'.repeat(40) })
+    expect((await call('GET', `/repos/${REPO}/actions/workflows/nope.yml/runs`)).status).toBe(404)
+    expect((await call('GET', `/repos/${REPO}/actions/runs/999`)).status).toBe(404)
+    await seed({ tokens: { ghs_no_actions: { login: 'github-actions[bot]', type: 'Bot', permissions: { actions: 'none' } } } })
+    const refused = await call('GET', `/repos/${REPO}/actions/workflows/knowledge-sync.yml/runs`, { token: 'ghs_no_actions' })
+    expect(refused.status).toBe(403)
+    expect(refused.body.message).toBe('Resource not accessible by integration')
+    expect(emu.vendor('github').state().repos[REPO]!.workflowRuns).toEqual([
+      { id: 21, workflow: 'knowledge-sync.yml', head_sha: 'a'.repeat(40), head_branch: 'main', event: 'push', status: 'completed', conclusion: 'success' }
+    ])
+  })
+})
+
 describe('GitHub emulator: issue comments', () => {
   beforeEach(() => seed({ repo: REPO, pulls: [{ number: 12, head: { sha: 'a'.repeat(40) }, base: { sha: 'b'.repeat(40) } }] }))
 

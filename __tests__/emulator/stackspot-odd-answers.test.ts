@@ -128,7 +128,7 @@ describe('the slow zip mode', () => {
         concurrency: 4,
         processingTimeoutSeconds: 30
       },
-      { log: memoryLog(), tokenCache: new TokenCache() },
+      { log: memoryLog(), tokenCache: new TokenCache(), namespace: 'octo/docs' },
       { pollMs: 20, maxPollMs: 100 }
     )
     await adapter.ensureStore({ create: true, dryRun: false })

@@ -40,6 +40,8 @@ beforeEach(() => {
 })
 
 const ss = () => emu.vendor('stackspot')
+/** The namespace the adapters here write under: their objects' file paths start with it. */
+const NS = 'octo/docs'
 const objects = (slug = 'docs') => ss().state().knowledgeSources.find((k) => k.slug === slug)?.objects ?? []
 const byPath = (slug = 'docs') => objects(slug).map((o) => `${o.file_path ?? '-'}=${o.content}`).sort()
 
@@ -64,7 +66,7 @@ function settings(over: Partial<StackSpotSettings> = {}): StackSpotSettings {
 function adapter(over: Partial<StackSpotSettings> = {}) {
   const log = memoryLog()
   // A cache of its own, as in separate runs: no test reuses another's token.
-  return { a: new StackSpotAdapter(settings(over), { log, tokenCache: new TokenCache() }, { pollMs: 20, maxPollMs: 100 }), log }
+  return { a: new StackSpotAdapter(settings(over), { log, tokenCache: new TokenCache(), namespace: NS }, { pollMs: 20, maxPollMs: 100 }), log }
 }
 
 async function doc(path: string, content: string | Buffer): Promise<LocalDoc> {
@@ -102,7 +104,7 @@ describe('authentication', () => {
     const { a } = await ready()
     emu.faults.add({ kind: 'vendor', name: 'stackspot-expire-tokens' })
     await a.upload(await doc('docs/a.md', 'A'), undefined)
-    expect(byPath()).toEqual(['docs/a.md=A'])
+    expect(byPath()).toEqual(['octo/docs/docs/a.md=A'])
   })
 })
 
@@ -111,7 +113,7 @@ describe('agent tokens', () => {
     const tokenCache = new TokenCache()
     const log = memoryLog()
     const s = settings()
-    const a = new StackSpotAdapter(s, { log, tokenCache })
+    const a = new StackSpotAdapter(s, { log, tokenCache, namespace: NS })
     await a.authenticate()
     const inputs: Record<string, string> = { ...INPUT_DEFAULTS, vendor: 'stackspot', 'knowledge-base': s.knowledgeBase, 'client-id': s.clientId, 'client-secret': s.clientSecret, realm: DEMO_CLIENT.realm, 'api-url': s.apiUrl, 'auth-url': s.authUrl }
     const agent = agentTokens(readSettings((n) => inputs[n] ?? '', 'push'), { tokenCache, log })
@@ -142,7 +144,7 @@ describe('ensureStore', () => {
     ss().seed({ settings: { newKsDelayMs: 700 } })
     const { a } = await ready()
     await a.upload(await doc('docs/a.md', 'A'), undefined)
-    expect(byPath()).toEqual(['docs/a.md=A'])
+    expect(byPath()).toEqual(['octo/docs/docs/a.md=A'])
     const forms = emu.requests.filter((r) => r.route === 'POST /stackspot/v2/file-upload/form')
     expect(forms.map((r) => r.status)).toContain(403)
     expect(forms.at(-1)!.status).toBe(201)
@@ -180,7 +182,7 @@ describe('per-file upload', () => {
     await a.upload(await doc('docs/a.md', 'v1'), undefined)
     const [prev] = await a.listOwned()
     await a.upload(await doc('docs/a.md', 'v2'), prev)
-    expect(byPath()).toEqual(['docs/a.md=v2'])
+    expect(byPath()).toEqual(['octo/docs/docs/a.md=v2'])
   })
 
   it('a processing failure keeps the previous version and says so', async () => {
@@ -189,7 +191,7 @@ describe('per-file upload', () => {
     const [prev] = await a.listOwned()
     emu.faults.add({ kind: 'vendor', name: 'stackspot-processing-error', match: 'docs/a.md', persistent: true })
     await expect(a.upload(await doc('docs/a.md', 'v2'), prev)).rejects.toThrow(/ERROR.*previous version/s)
-    expect(byPath()).toEqual(['docs/a.md=v1'])
+    expect(byPath()).toEqual(['octo/docs/docs/a.md=v1'])
   })
 
   it('times out after processing-timeout and keeps the previous version', async () => {
@@ -202,7 +204,7 @@ describe('per-file upload', () => {
     } finally {
       emu.ctx.processingMs = 30
     }
-    expect(byPath()).toEqual(['docs/a.md=v1'])
+    expect(byPath()).toEqual(['octo/docs/docs/a.md=v1'])
   })
 
   it('lists again when the listing lags behind the INDEXED status of a replacement', async () => {
@@ -213,14 +215,14 @@ describe('per-file upload', () => {
     emu.faults.add({ kind: 'status', status: 200, body: [], route: 'GET /stackspot/v1/knowledge-sources/:slug/objects', times: 1 })
     expect((await a.upload(await doc('docs/a.md', 'B'), prev)).detail).toMatch(/^object /)
     expect(emu.requests.filter((r) => r.route === 'GET /stackspot/v1/knowledge-sources/:slug/objects').length).toBeGreaterThanOrEqual(3)
-    expect(byPath()).toEqual(['docs/a.md=B'])
+    expect(byPath()).toEqual(['octo/docs/docs/a.md=B'])
   })
 
   it('skips the knowledge-objects step where the API has none (404)', async () => {
     const { a } = await ready()
     emu.faults.add({ kind: 'status', status: 404, route: 'POST /stackspot/v1/file-upload/:id/knowledge-objects', persistent: true })
     await a.upload(await doc('docs/a.md', 'A'), undefined)
-    expect(byPath()).toEqual(['docs/a.md=A'])
+    expect(byPath()).toEqual(['octo/docs/docs/a.md=A'])
     expect(emu.requests.filter((r) => r.route === 'POST /stackspot/v1/file-upload/:id/knowledge-objects').map((r) => r.status)).toEqual([404])
   })
 
@@ -228,7 +230,7 @@ describe('per-file upload', () => {
     const { a } = await ready()
     emu.faults.add({ kind: 'status', status: 429, retryAfter: 0, route: 'POST /stackspot/v2/file-upload/form', times: 2 })
     await a.upload(await doc('docs/a.md', 'A'), undefined)
-    expect(byPath()).toEqual(['docs/a.md=A'])
+    expect(byPath()).toEqual(['octo/docs/docs/a.md=A'])
     expect(emu.requests.filter((r) => r.route === 'POST /stackspot/v2/file-upload/form').map((r) => r.status)).toEqual([429, 429, 201])
   })
 })
@@ -243,8 +245,8 @@ describe('ownership', () => {
           objects: [
             { content: 'manual note' },
             { file_path: 'docs/manual.md', content: 'standalone with a path' },
-            { file_path: 'docs/x.md', content: 'X', standalone: false },
-            { file_path: 'docs/x.md', content: 'X', standalone: false }
+            { file_path: 'octo/docs/docs/x.md', content: 'X', standalone: false },
+            { file_path: 'octo/docs/docs/x.md', content: 'X', standalone: false }
           ]
         }
       ]
@@ -255,7 +257,7 @@ describe('ownership', () => {
     expect(a.isUnchanged(x, owned[0]!)).toBe(false)
     // Re-uploading cleans up the duplicate.
     await a.upload(x, owned[0])
-    expect(byPath()).toEqual(['-=manual note', 'docs/manual.md=standalone with a path', 'docs/x.md=X'])
+    expect(byPath()).toEqual(['-=manual note', 'docs/manual.md=standalone with a path', 'octo/docs/docs/x.md=X'])
   })
 
   it('remove deletes every id of the doc and tolerates ones already gone', async () => {
@@ -278,7 +280,7 @@ describe('zip batch', () => {
     const r = await a.uploadBatch(docs, ctx(docs, remote, false))
     expect([...r.done.keys()].sort()).toEqual(['docs/a.md', 'docs/b.md', 'docs/deep/c ü.md'])
     expect(r.fallback).toEqual([])
-    expect(byPath()).toEqual(['-=manual', 'docs/a.md=a2', 'docs/b.md=b1', 'docs/deep/c ü.md=c1'])
+    expect(byPath()).toEqual(['-=manual', 'octo/docs/docs/a.md=a2', 'octo/docs/docs/b.md=b1', 'octo/docs/docs/deep/c ü.md=c1'])
     const batch = emu.requests.find((x) => x.route === 'POST /stackspot/v1/knowledge-sources/:slug/objects/batch')!
     expect(batch.path).toMatch(/auto-delete=false/)
   })
@@ -294,7 +296,7 @@ describe('zip batch', () => {
     const r2 = await a.uploadBatch(next, ctx(next, remote, true))
     expect(emu.requests.filter((x) => x.route.endsWith('/objects/batch')).map((x) => x.path.split('?')[1])).toEqual(['auto-delete=true', 'auto-delete=false'])
     expect([...(r2.deletedKeys ?? [])]).toEqual([])
-    expect(byPath()).toEqual(['docs/a.md=A2', 'docs/b.md=B2', 'docs/gone.md=G'])
+    expect(byPath()).toEqual(['octo/docs/docs/a.md=A2', 'octo/docs/docs/b.md=B2', 'octo/docs/docs/gone.md=G'])
   })
 
   it('per-file strategy and a single doc in auto do not zip', async () => {
@@ -317,7 +319,7 @@ describe('zip batch', () => {
       [202, 'auto-delete=false'],
       [202, 'auto-delete=false']
     ])
-    expect(objects().map((o) => o.file_path).sort()).toEqual(['docs/1.md', 'docs/2.md', 'docs/3.md'])
+    expect(objects().map((o) => o.file_path).sort()).toEqual(['octo/docs/docs/1.md', 'octo/docs/docs/2.md', 'octo/docs/docs/3.md'])
   })
 
   it('a doc the zip did not take comes back as fallback; nothing else is lost', { timeout: 30_000 }, async () => {

@@ -37,7 +37,7 @@ function adapter(inputs: Record<string, string> = {}, log = memoryLog()) {
     ...inputs
   }
   const settings = readSettings((name) => values[name] ?? '', 'workflow_dispatch')
-  return staffifyVendor.create(settings, { log, repository: 'octo/docs', sha: 'a'.repeat(40), tokenCache: new TokenCache() })
+  return staffifyVendor.create(settings, { log, repository: 'octo/docs', namespace: 'octo/docs', sha: 'a'.repeat(40), tokenCache: new TokenCache() })
 }
 
 async function doc(path: string, content: string | Buffer): Promise<LocalDoc> {
@@ -93,7 +93,7 @@ describe('Staffify adapter', () => {
   })
 
   it('retries entries of earlier runs that still have no embedding, but not in a dry run', async () => {
-    const { created } = seed({ knowledgeBases: [{ name: 'Support', entries: [{ q: 'Q [docs/a.md · 1/1 · 0123456789ab]', a: 'A', has_embedding: false }, { q: 'Manual', a: 'M', has_embedding: false }] }] })
+    const { created } = seed({ knowledgeBases: [{ name: 'Support', entries: [{ q: 'Q [octo/docs/docs/a.md · 1/1 · 0123456789ab]', a: 'A', has_embedding: false }, { q: 'Manual', a: 'M', has_embedding: false }] }] })
     const dryLog = memoryLog()
     const dry = adapter({ 'dry-run': 'true' }, dryLog)
     await dry.ensureStore({ create: false, dryRun: true })
@@ -114,7 +114,7 @@ describe('Staffify adapter', () => {
   it('a retry that Staffify refuses is reported, not fatal', async () => {
     seed({
       keys: [{ key: 'sfy_live_ro_key_77', readOnly: true }],
-      knowledgeBases: [{ name: 'Support', entries: [{ q: 'Q [docs/a.md · 1/1 · 0123456789ab]', a: 'A', has_embedding: false }] }]
+      knowledgeBases: [{ name: 'Support', entries: [{ q: 'Q [octo/docs/docs/a.md · 1/1 · 0123456789ab]', a: 'A', has_embedding: false }] }]
     })
     const log = memoryLog()
     const a = adapter({ 'api-key': 'sfy_live_ro_key_77' }, log)

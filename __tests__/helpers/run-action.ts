@@ -3,7 +3,7 @@
  * INPUT_* variables, the event payload in GITHUB_EVENT_PATH, and GITHUB_OUTPUT / GITHUB_STEP_SUMMARY
  * files, then reads back what a user would see.
  */
-import { spawn } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -20,8 +20,12 @@ export interface RunOptions {
   payload: object
   /** `owner/name`; default taken from the payload. */
   repository?: string
-  /** GITHUB_SHA; default: the payload's after / head sha. */
+  /** GITHUB_SHA; default: the PR's head or the push's after, else the workspace's HEAD (what actions/checkout checked out). */
   sha?: string
+  /** GITHUB_RUN_ID; default 4242. */
+  runId?: string
+  /** The workflow file GITHUB_WORKFLOW_REF names; default `knowledge-sync.yml`. */
+  workflowFile?: string
   /** Base URL of a running emulator: sets GITHUB_API_URL to its /github. */
   emulatorUrl?: string
   env?: Record<string, string>
@@ -49,7 +53,9 @@ export async function runAction(opts: RunOptions): Promise<RunResult> {
     await writeFile(summaryPath, '')
     const payload = opts.payload as Record<string, any>
     const repository = opts.repository ?? payload.repository?.full_name ?? 'octo/docs'
-    const sha = opts.sha ?? payload.after ?? payload.pull_request?.head?.sha ?? '0'.repeat(40)
+    // A pull request's GITHUB_SHA is a commit the checkout holds (its merge commit); its payload's `after` is the example's.
+    const sha = opts.sha ?? payload.pull_request?.head?.sha ?? payload.after ?? (await headOf(opts.workspace)) ?? '0'.repeat(40)
+    const ref = payload.ref ?? 'refs/heads/main'
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? dir,
@@ -63,8 +69,9 @@ export async function runAction(opts: RunOptions): Promise<RunResult> {
       GITHUB_REPOSITORY: repository,
       GITHUB_REPOSITORY_OWNER: repository.split('/')[0]!,
       GITHUB_SHA: sha,
-      GITHUB_REF: payload.ref ?? 'refs/heads/main',
-      GITHUB_RUN_ID: '4242',
+      GITHUB_REF: ref,
+      GITHUB_WORKFLOW_REF: `${repository}/.github/workflows/${opts.workflowFile ?? 'knowledge-sync.yml'}@${ref}`,
+      GITHUB_RUN_ID: opts.runId ?? '4242',
       GITHUB_RUN_ATTEMPT: '1',
       GITHUB_ACTOR: 'octocat',
       GITHUB_SERVER_URL: 'https://github.com',
@@ -105,6 +112,13 @@ export async function runAction(opts: RunOptions): Promise<RunResult> {
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+/** The commit checked out in `dir`, or undefined when it is no git work tree. */
+function headOf(dir: string): Promise<string | undefined> {
+  return new Promise((resolvePromise) => {
+    execFile('git', ['rev-parse', 'HEAD'], { cwd: dir }, (error, stdout) => resolvePromise(error ? undefined : String(stdout).trim()))
+  })
 }
 
 /** Parses the GITHUB_OUTPUT file format (`name<<DELIM\nvalue\nDELIM`). */

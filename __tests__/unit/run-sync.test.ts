@@ -3,6 +3,7 @@
  * the whole sync (change detection, collecting, planning, executing) without the bundle or the
  * emulator.
  */
+import type { getOctokit } from '@actions/github'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toRunContext } from '../../src/context.js'
 import { memoryLog } from '../../src/log.js'
@@ -13,6 +14,8 @@ import { settingsFrom } from '../helpers/fixtures.js'
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js'
 import { MemoryStore } from '../helpers/memory-store.js'
 import { pushPayload, workflowDispatchPayload } from '../helpers/payloads.js'
+
+type Octokit = ReturnType<typeof getOctokit>
 
 const OWNER = 'octo'
 const NAME = 'docs'
@@ -34,6 +37,15 @@ async function syncOnDispatch(store: MemoryStore, extra: Record<string, string> 
   return sync(store, event, run, extra)
 }
 
+/**
+ * The Actions API as it answers when the previous push's run succeeded: its last successful run
+ * synced `before`, so the push's own diff is exact.
+ */
+function previousRunSucceeded(before: string): Octokit {
+  const run = { id: 1, head_sha: before, conclusion: 'success', created_at: '2026-01-01T00:00:00Z' }
+  return { rest: { actions: { listWorkflowRuns: async () => ({ status: 200, data: { total_count: 1, workflow_runs: [run] } }) } } } as unknown as Octokit
+}
+
 /** Commits what `change` does, pushes, and syncs that push as the runner would (fetch-depth 2). */
 async function syncPush(store: MemoryStore, change: () => Promise<void>, extra: Record<string, string> = {}) {
   await change()
@@ -41,13 +53,17 @@ async function syncPush(store: MemoryStore, change: () => Promise<void>, extra: 
   const { before, after } = await repo.push()
   const workspace = await repo.checkout(after, 2)
   const event = 'push'
-  const run = toRunContext({ eventName: event, sha: after, payload: pushPayload({ owner: OWNER, name: NAME, before, after }), serverUrl: 'https://github.com', apiUrl: 'https://api.github.com', repo: { owner: OWNER, repo: NAME } }, workspace)
-  return sync(store, event, run, extra)
+  const run = toRunContext(
+    { eventName: event, sha: after, payload: pushPayload({ owner: OWNER, name: NAME, before, after }), serverUrl: 'https://github.com', apiUrl: 'https://api.github.com', repo: { owner: OWNER, repo: NAME }, runId: 2 },
+    workspace,
+    { workflowRef: `${OWNER}/${NAME}/.github/workflows/knowledge-sync.yml@refs/heads/main` }
+  )
+  return sync(store, event, run, extra, previousRunSucceeded(before))
 }
 
-async function sync(store: MemoryStore, event: string, run: ReturnType<typeof toRunContext>, extra: Record<string, string>) {
+async function sync(store: MemoryStore, event: string, run: ReturnType<typeof toRunContext>, extra: Record<string, string>, octokit?: Octokit) {
   const log = memoryLog()
-  const result = await runSync(settingsFrom({ ...inputs, ...extra }, event), run, { log, octokit: undefined, group: (_name, fn) => fn(), vendor: store.factory, tokenCache: new TokenCache() })
+  const result = await runSync(settingsFrom({ ...inputs, ...extra }, event), run, { log, octokit, group: (_name, fn) => fn(), vendor: store.factory, tokenCache: new TokenCache() })
   return { ...result, log: log.lines.join('\n') }
 }
 

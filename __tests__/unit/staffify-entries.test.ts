@@ -119,24 +119,40 @@ describe('tags', () => {
 })
 
 describe('owned entries', () => {
+  const NS = 'octo/docs'
   const e = (id: number, q: string) => ({ id: String(id), question: q, answer: 'a' })
-  const tagged = (id: number, index: number, total: number, d = digest, key = 'a.md') => e(id, `Q${formatTag({ key, index, total, digest: d })}`)
+  const tagged = (id: number, index: number, total: number, d = digest, key = 'a.md', ns = NS) => e(id, `Q${formatTag({ key: `${ns}/${key}`, index, total, digest: d })}`)
 
   it('groups by doc key, ignoring manual entries', () => {
-    const groups = ownedByKey([e(1, 'Manual?'), tagged(2, 1, 2), tagged(3, 1, 1, digest, 'b.md'), tagged(4, 2, 2)])
+    const groups = ownedByKey([e(1, 'Manual?'), tagged(2, 1, 2), tagged(3, 1, 1, digest, 'b.md'), tagged(4, 2, 2)], NS)
     expect([...groups.keys()]).toEqual(['a.md', 'b.md'])
     expect(groups.get('a.md')!.entries.map((x) => x.entry.id)).toEqual(['2', '4'])
   })
 
+  it("owns only its namespace's entries: another repository's, and 1.0's untagged-by-namespace ones, are not ours", () => {
+    const entries = [
+      tagged(1, 1, 1, digest, 'docs/index.md'),
+      tagged(2, 1, 1, digest, 'docs/index.md', 'octo/other'),
+      tagged(3, 1, 1, digest, 'docs/index.md', 'octo/docs-old'),
+      e(4, `Q${formatTag({ key: 'docs/index.md', index: 1, total: 1, digest })}`),
+      e(5, `Q${formatTag({ key: '/octo/docs/docs/echoed.md', index: 1, total: 1, digest })}`)
+    ]
+    const groups = ownedByKey(entries, NS)
+    expect([...groups.keys()].sort()).toEqual(['docs/echoed.md', 'docs/index.md'])
+    expect(groups.get('docs/index.md')!.entries.map((x) => x.entry.id)).toEqual(['1'])
+    expect([...ownedByKey(entries, 'octo/other').keys()]).toEqual(['docs/index.md'])
+    expect(ownedByKey(entries, 'octo/other').get('docs/index.md')!.entries.map((x) => x.entry.id)).toEqual(['2'])
+  })
+
   it('has a settled digest only for exactly one complete version', () => {
-    const settled = ownedByKey([tagged(1, 1, 2), tagged(2, 2, 2)]).get('a.md')!
+    const settled = ownedByKey([tagged(1, 1, 2), tagged(2, 2, 2)], NS).get('a.md')!
     expect(settled.settledDigest()).toBe(digest)
-    const partial = ownedByKey([tagged(1, 1, 2)]).get('a.md')!
+    const partial = ownedByKey([tagged(1, 1, 2)], NS).get('a.md')!
     expect(partial.settledDigest()).toBeUndefined()
-    const twoVersions = ownedByKey([tagged(1, 1, 1, '111111111111'), tagged(2, 1, 1)]).get('a.md')!
+    const twoVersions = ownedByKey([tagged(1, 1, 1, '111111111111'), tagged(2, 1, 1)], NS).get('a.md')!
     expect(twoVersions.settledDigest()).toBeUndefined()
     expect(twoVersions.complete(digest, 1)?.get(1)?.id).toBe('2')
-    const duplicated = ownedByKey([tagged(1, 1, 1), tagged(2, 1, 1)]).get('a.md')!
+    const duplicated = ownedByKey([tagged(1, 1, 1), tagged(2, 1, 1)], NS).get('a.md')!
     expect(duplicated.settledDigest()).toBeUndefined()
     expect(duplicated).toBeInstanceOf(OwnedEntries)
   })

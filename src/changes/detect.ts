@@ -7,11 +7,12 @@
  * reconcile only costs a listing (unchanged docs are skipped by digest). Whenever the diff base
  * is in doubt, `auto` reconciles everything and says why; `changed` fails and says why.
  */
-import { execFile } from 'node:child_process'
 import type { getOctokit } from '@actions/github'
 import type { RunContext } from '../context.js'
 import { ActionError, errorMessage } from '../errors.js'
+import { git } from '../git.js'
 import type { Log } from '../log.js'
+import { lastSyncedCommit } from './last-synced.js'
 import type { ChangeSet, ChangeStatus, FileChange } from './types.js'
 
 export interface DetectInput {
@@ -30,7 +31,7 @@ const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/i
 const ZERO = /^0+$/
 
 /** Either an exact diff, or the reason no exact diff can be had. */
-type Outcome = Extract<ChangeSet, { kind: 'diff' }> | { kind: 'untrusted'; reason: string }
+type Outcome = Extract<ChangeSet, { kind: 'diff' }> | { kind: 'untrusted'; reason: string; /** The base is a descendant of the head (compare status `behind`). */ behind?: boolean }
 
 export async function detectChanges(input: DetectInput): Promise<ChangeSet> {
   const { run, mode } = input
@@ -67,20 +68,59 @@ async function pushDiff({ run, octokit, log }: DetectInput): Promise<Outcome> {
   // replaced may have been synced: only a tree-to-tree diff would be exact, and the compare API
   // (the only source with fetch-depth 1) diffs from the common ancestor instead. Reconcile.
   if (payload.forced === true) return { kind: 'untrusted', reason: `force push to ${ref}: the history before ${short(after)} was rewritten, so ${short(before)} is not a trustworthy diff base` }
-  const range = `${short(before)}..${short(after)}`
-  if (before.toLowerCase() === after.toLowerCase()) return { kind: 'diff', changes: [], source: `push ${range} (no new commits)` }
+  if (before.toLowerCase() === after.toLowerCase()) return { kind: 'diff', changes: [], source: `push ${short(before)}..${short(after)} (no new commits)` }
 
-  const local = await localDiff(run.workspace, before, after, log)
-  if (local.ok) return { kind: 'diff', changes: local.changes, source: `push ${range} (git)` }
+  // The store reflects the last commit a successful run synced, which is `before` only when the
+  // previous push's run succeeded.
+  const branch = ref.replace(/^refs\/(heads|tags)\//, '')
+  const synced = await lastSyncedCommit({ run, octokit, branch, log })
+  if (synced.kind === 'unknown') {
+    const grant = synced.reason.includes('actions: read') ? '' : '; with a github-token and `permissions: actions: read` pushes are diffed from it'
+    return { kind: 'untrusted', reason: `cannot tell which commit the last successful run of this workflow synced (${synced.reason})${grant}` }
+  }
+  if (synced.kind === 'none') return { kind: 'untrusted', reason: `no run of this workflow on ${branch} has succeeded yet, so nothing says which commit the store reflects` }
+  const base = synced.sha
+  if (base.toLowerCase() === after.toLowerCase()) return { kind: 'diff', changes: [], source: `push ${short(before)}..${short(after)} (run ${synced.runId} already synced ${short(after)})` }
+  if (base.toLowerCase() === before.toLowerCase()) return diffPush(run, octokit, before, after, log, '')
+  log.info(
+    `The run for ${short(before)} did not succeed; syncing from ${short(base)}, the last commit a successful run synced ` +
+      '(a push whose run failed, was cancelled or never started leaves its changes to the next run).'
+  )
+  // A re-run of an older push's run, after a later push's run succeeded: the store already holds
+  // a later state of the branch, which a full reconcile of this older commit would undo.
+  const alreadyLater: Outcome = { kind: 'diff', changes: [], source: `push ${short(before)}..${short(after)} (run ${synced.runId} already synced the later ${short(base)})` }
+  const ancestry = await isAncestor(run.workspace, base, after)
+  if (ancestry === false) {
+    if ((await isAncestor(run.workspace, after, base)) === true) return alreadyLater
+    return { kind: 'untrusted', reason: `${short(base)}, the last commit a successful run synced, is not an ancestor of ${short(after)}, so history was rewritten` }
+  }
+  const outcome = await diffPush(run, octokit, base, after, log, ', from the last synced commit')
+  return outcome.kind === 'untrusted' && outcome.behind ? alreadyLater : outcome
+}
+
+/** base..after with local git when the clone has both commits, else the compare API (which checks ancestry itself). */
+async function diffPush(run: RunContext, octokit: DetectInput['octokit'], base: string, after: string, log: Log, note: string): Promise<Outcome> {
+  const range = `${short(base)}..${short(after)}`
+  const local = await localDiff(run.workspace, base, after, log)
+  if (local.ok) return { kind: 'diff', changes: local.changes, source: `push ${range} (git${note})` }
   log.debug(`Local git cannot diff ${range}: ${local.why}`)
 
   if (!octokit) {
     return {
       kind: 'untrusted',
-      reason: `${short(before)} is not in the checked-out clone (${local.why}) and without a github-token the compare API cannot be asked`
+      reason: `${short(base)} is not in the checked-out clone (${local.why}) and without a github-token the compare API cannot be asked`
     }
   }
-  return compareDiff(run, octokit, before, after, log)
+  const compared = await compareDiff(run, octokit, base, after, log)
+  return compared.kind === 'diff' && note ? { ...compared, source: compared.source.replace(/\)$/, `${note})`) } : compared
+}
+
+/** Whether `base` is an ancestor of `after` in the local clone; undefined when the clone cannot tell (a commit missing). */
+async function isAncestor(workspace: string, base: string, after: string): Promise<boolean | undefined> {
+  for (const sha of [base, after]) if (!(await git(workspace, ['cat-file', '-e', `${sha}^{commit}`])).ok) return undefined
+  const result = await git(workspace, ['merge-base', '--is-ancestor', base, after])
+  if (result.ok) return true
+  return result.code === 1 ? false : undefined
 }
 
 async function compareDiff(run: RunContext, octokit: NonNullable<DetectInput['octokit']>, before: string, after: string, log: Log): Promise<Outcome> {
@@ -97,7 +137,7 @@ async function compareDiff(run: RunContext, octokit: NonNullable<DetectInput['oc
     return { kind: 'untrusted', reason: `the compare API failed for ${range} (${status ? `HTTP ${status}` : errorMessage(error)})${hint}` }
   }
   if (data.status === 'behind' || data.status === 'diverged') {
-    return { kind: 'untrusted', reason: `${short(before)} is not an ancestor of ${short(after)} (compare status: ${data.status}), so history was rewritten` }
+    return { kind: 'untrusted', reason: `${short(before)} is not an ancestor of ${short(after)} (compare status: ${data.status}), so history was rewritten`, behind: data.status === 'behind' }
   }
   // A push that was not forced is a fast-forward, so a missing status is read as `ahead`.
   const status = data.status as string | undefined
@@ -225,27 +265,6 @@ export function parseNameStatus(raw: string): FileChange[] {
     changes.push({ path, status })
   }
   return changes
-}
-
-function git(cwd: string, args: string[]): Promise<{ ok: true; stdout: string } | { ok: false; error: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      'git',
-      args,
-      {
-        cwd,
-        encoding: 'utf8',
-        maxBuffer: 512 * 1024 * 1024,
-        timeout: 120_000,
-        // Never prompt, never take a lock, never let a repo-level pager or editor run.
-        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', GIT_PAGER: 'cat', LC_ALL: 'C' }
-      },
-      (error, stdout, stderr) => {
-        if (error) resolve({ ok: false, error: `${error.message}${stderr ? `: ${String(stderr).trim()}` : ''}` })
-        else resolve({ ok: true, stdout: String(stdout) })
-      }
-    )
-  })
 }
 
 function httpStatus(error: unknown): number | undefined {

@@ -92,8 +92,14 @@ export interface VendorAdapter {
   authenticate(): Promise<void>
   /** Find the store; create it when allowed. In a dry run, never create. */
   ensureStore(opts: { create: boolean; dryRun: boolean }): Promise<StoreInfo>
-  /** Everything this action created in the store, one RemoteDoc per doc key. */
+  /** Everything this action created in the store under this run's namespace, one RemoteDoc per doc key. */
   listOwned(): Promise<RemoteDoc[]>
+  /**
+   * The other namespaces under which the store holds docs this action wrote with one of `keys`
+   * ('' for docs written before namespaces existed), sorted. Asked after listOwned, only when this
+   * namespace owns nothing on a full reconcile: a renamed repository's docs stay under its old name.
+   */
+  otherNamespaces?(keys: readonly string[]): Promise<string[]>
   /** Whether the remote copy already holds these bytes. Default: `remote.digest` equals one of `local.digests`. */
   isUnchanged?(local: LocalDoc, remote: RemoteDoc): boolean
   /**
@@ -109,8 +115,13 @@ export interface VendorAdapter {
 
 export interface VendorDeps {
   readonly log: Log
-  /** Repository `owner/name`, for adapters that label what they create. */
+  /** Repository `owner/name`, for descriptions a person reads (`Synced from octo/docs`). */
   readonly repository: string
+  /**
+   * Whose docs these are (the `namespace` input, by default the repository): every doc the adapter
+   * writes carries it, and listOwned returns only docs that carry it, with keys free of it.
+   */
+  readonly namespace: string
   /** Commit being synced. */
   readonly sha: string
   /** The run's OAuth token sources, one per credential, so the sync and the agent share a token. */

@@ -35,7 +35,7 @@ export function findRepo(store: GithubStore, req: EmuRequest, caller: Caller): R
   return r
 }
 
-export function requireScope(caller: Caller, scope: 'contents' | 'pull_requests' | 'issues', write: boolean, doc: string): void {
+export function requireScope(caller: Caller, scope: 'contents' | 'pull_requests' | 'issues' | 'actions', write: boolean, doc: string): void {
   if (write) {
     if (!caller.identity) throw ghError(401, 'Requires authentication', doc)
     if (caller.identity.readOnly) throw ghError(403, 'Resource not accessible by integration', doc)

@@ -1,9 +1,10 @@
 /**
- * What the GitHub emulator holds: repositories with the compares, pull requests and issues a test
- * seeded, token identities, and issue comments; with the state and seed formats. Commits are not
- * emulated: a seeded compare or pull request is what GitHub would answer.
+ * What the GitHub emulator holds: repositories with the compares, pull requests, issues and
+ * workflow runs a test seeded, token identities, and issue comments; with the state and seed
+ * formats. Commits are not emulated: a seeded compare or pull request is what GitHub would answer.
  */
 import { EmuError, type EmuContext } from '../../framework.ts'
+import { DEFAULT_WORKFLOW, type SeedWorkflowRun, type WorkflowRun } from './runs.ts'
 
 export const BASE = '/github'
 export const DOCS = 'https://docs.github.com/rest'
@@ -20,7 +21,7 @@ export interface GithubIdentity {
   /** Every write answers 403 Resource not accessible by integration. */
   readOnly?: boolean
   /** Scopes withheld from the token (`none`); absent means granted. */
-  permissions?: { contents?: 'none' | 'read' | 'write'; pull_requests?: 'none' | 'read' | 'write'; issues?: 'none' | 'read' | 'write' }
+  permissions?: { contents?: 'none' | 'read' | 'write'; pull_requests?: 'none' | 'read' | 'write'; issues?: 'none' | 'read' | 'write'; actions?: 'none' | 'read' | 'write' }
 }
 
 export interface SeedFile {
@@ -71,6 +72,8 @@ export interface GithubSeed {
   issues?: number[]
   tokens?: Record<string, GithubIdentity>
   comments?: SeedComment[]
+  /** Runs of the repository's workflows, as GitHub recorded them (the Actions API lists them). */
+  workflowRuns?: SeedWorkflowRun[]
 }
 
 export interface User {
@@ -96,6 +99,9 @@ export interface RepoState {
   compares: SeedCompare[]
   pulls: Map<number, SeedPull>
   issues: Set<number>
+  /** Workflow file → its id. */
+  workflows: Map<string, number>
+  runs: WorkflowRun[]
 }
 
 /** What seeding made. */
@@ -105,6 +111,7 @@ export interface GithubSeeded {
   pulls: number[]
   comments: number[]
   tokens: number
+  workflowRuns: number[]
 }
 
 /** A user as the REST API shows it. */
@@ -146,6 +153,7 @@ export interface GithubState {
       compares: Array<{ base: string; head: string; status: NonNullable<SeedCompare['status']>; files: number }>
       pulls: Array<{ number: number; title: string | undefined; head: string; base: string; files: number }>
       issues: number[]
+      workflowRuns: Array<{ id: number; workflow: string; head_sha: string; head_branch: string; event: string; status: string; conclusion: string | null }>
     }
   >
   identities: Array<{ login: string; type: GithubIdentity['type']; id: number | undefined; readOnly: boolean }>
@@ -180,6 +188,9 @@ export class GithubStore {
   nextComment = 1
   nextRepo = 1
   nextUser = 9_000_001
+  nextRun = 5_000_000_001
+  /** The newest seeded run's time, so runs seeded one after another list in that order. */
+  lastRunAt = 0
 
   constructor() {
     this.reset()
@@ -193,6 +204,8 @@ export class GithubStore {
     this.nextComment = 1_900_000_001
     this.nextRepo = 1
     this.nextUser = 9_000_001
+    this.nextRun = 5_000_000_001
+    this.lastRunAt = 0
   }
 
   apiBase(): string {
@@ -202,7 +215,7 @@ export class GithubStore {
   repoState(full: string): RepoState {
     let r = this.repos.get(full)
     if (!r) {
-      r = { fullName: full, id: 700_000 + this.nextRepo++, private: false, compares: [], pulls: new Map(), issues: new Set() }
+      r = { fullName: full, id: 700_000 + this.nextRepo++, private: false, compares: [], pulls: new Map(), issues: new Set(), workflows: new Map(), runs: [] }
       this.repos.set(full, r)
     }
     return r
@@ -233,14 +246,14 @@ export class GithubStore {
 
   seed(body: GithubSeed): GithubSeeded {
     const s = body ?? {}
-    const made: GithubSeeded = { compares: 0, pulls: [], comments: [], tokens: 0 }
+    const made: GithubSeeded = { compares: 0, pulls: [], comments: [], tokens: 0, workflowRuns: [] }
     for (const [token, identity] of Object.entries(s.tokens ?? {})) {
       this.tokens.set(token, { ...identity, type: identity.type ?? 'User', id: identity.id ?? this.nextUser++ })
       made.tokens++
     }
-    const needsRepo = s.compares?.length || s.pulls?.length || s.issues?.length || s.comments?.length || s.private !== undefined
+    const needsRepo = s.compares?.length || s.pulls?.length || s.issues?.length || s.comments?.length || s.workflowRuns?.length || s.private !== undefined
     if (!s.repo) {
-      if (needsRepo) throw new EmuError(400, { error: 'seed needs `repo` ("owner/name") for compares, pulls, issues and comments' })
+      if (needsRepo) throw new EmuError(400, { error: 'seed needs `repo` ("owner/name") for compares, pulls, issues, comments and workflow runs' })
       return made
     }
     const r = this.repoState(s.repo)
@@ -256,6 +269,7 @@ export class GithubStore {
       made.pulls.push(p.number)
     }
     for (const n of s.issues ?? []) r.issues.add(n)
+    for (const run of s.workflowRuns ?? []) made.workflowRuns.push(this.addRun(r, run))
     for (const c of s.comments ?? []) {
       if (!this.issueExists(r, c.issue)) r.issues.add(c.issue)
       const t = c.created_at ?? new Date().toISOString()
@@ -264,6 +278,29 @@ export class GithubStore {
       made.comments.push(made1.id)
     }
     return made
+  }
+
+  private addRun(r: RepoState, seed: SeedWorkflowRun): number {
+    if (typeof seed?.head_sha !== 'string' || seed.head_sha === '') throw new EmuError(400, { error: 'a workflow run needs `head_sha`' })
+    const workflow = seed.workflow ?? DEFAULT_WORKFLOW
+    const workflowId = r.workflows.get(workflow) ?? 160_000_000 + r.id * 100 + r.workflows.size
+    r.workflows.set(workflow, workflowId)
+    this.lastRunAt = Math.max(this.lastRunAt + 1000, Date.now())
+    const status = seed.status ?? 'completed'
+    const id = seed.id ?? this.nextRun++
+    r.runs = r.runs.filter((x) => x.id !== id)
+    r.runs.push({
+      id,
+      workflow,
+      workflowId,
+      head_sha: seed.head_sha,
+      head_branch: seed.head_branch ?? 'main',
+      event: seed.event ?? 'push',
+      status,
+      conclusion: seed.conclusion !== undefined ? seed.conclusion : status === 'completed' ? 'success' : null,
+      created_at: seed.created_at ?? new Date(this.lastRunAt).toISOString()
+    })
+    return id
   }
 
   state(): GithubState {
@@ -278,7 +315,8 @@ export class GithubStore {
             private: r.private,
             compares: r.compares.map((c) => ({ base: c.base, head: c.head, status: c.status ?? 'ahead', files: c.files?.length ?? 0 })),
             pulls: [...r.pulls.values()].map((p) => ({ number: p.number, title: p.title, head: p.head.sha, base: p.base.sha, files: p.files?.length ?? 0 })),
-            issues: [...r.issues]
+            issues: [...r.issues],
+            workflowRuns: r.runs.map((x) => ({ id: x.id, workflow: x.workflow, head_sha: x.head_sha, head_branch: x.head_branch, event: x.event, status: x.status, conclusion: x.conclusion ?? null }))
           }
         ])
       ),

@@ -1,6 +1,6 @@
 /**
  * Castrel Knowledges API (PAT). Each doc is one `document` knowledge entry on the customer's own
- * instance, recognised by its labels. The API has no delete: a removed doc's entry is marked
+ * instance, recognised by its labels (`repo` holds the namespace, by default the repository). The API has no delete: a removed doc's entry is marked
  * removed (labels and description) for a person to delete in the UI. Docs: docs/castrel.md.
  */
 import { createHash } from 'node:crypto'
@@ -11,6 +11,7 @@ import type { Log } from '../../log.js'
 import { registerSecret } from '../../secrets.js'
 import type { RemoteDoc, RemoveResult, StoreInfo, UploadResult, VendorAdapter, VendorDeps } from '../types.js'
 import { CastrelApi } from './api.js'
+import type { Knowledge } from './schema.js'
 import type { CastrelSettings } from './settings.js'
 
 /** Labels that mark an entry as ours. Keys are fixed: a rename would orphan every synced entry. */
@@ -43,12 +44,15 @@ export class CastrelAdapter implements VendorAdapter {
   private readonly api: CastrelApi
   private readonly settings: CastrelSettings
   private readonly repository: string
+  /** The `repo` label's value: whose entries these are. */
+  private readonly namespace: string
   private readonly sha: string
   private readonly log: Log
 
-  constructor(settings: CastrelSettings, deps: Pick<VendorDeps, 'log' | 'repository' | 'sha'>) {
+  constructor(settings: CastrelSettings, deps: Pick<VendorDeps, 'log' | 'repository' | 'namespace' | 'sha'>) {
     this.settings = settings
     this.repository = deps.repository
+    this.namespace = deps.namespace
     this.sha = deps.sha
     this.log = deps.log
     registerSecret(settings.apiKey)
@@ -74,27 +78,26 @@ export class CastrelAdapter implements VendorAdapter {
         operator: 'eq',
         values: [
           { key: LABEL_MANAGED_BY, value: MANAGED_BY },
-          { key: LABEL_REPO, value: this.repository }
+          { key: LABEL_REPO, value: this.namespace }
         ]
       }
     })
-    const byKey = new Map<string, RemoteDoc>()
-    for (const k of mine) {
+    return ownedKnowledge(mine, this.namespace)
+  }
+
+  /** Only asked when this namespace owns nothing, so the extra listing is rare. */
+  async otherNamespaces(keys: readonly string[]): Promise<string[]> {
+    const ours = await this.api.listAll({ labels: { operator: 'eq', values: [{ key: LABEL_MANAGED_BY, value: MANAGED_BY }] } })
+    const wanted = new Set(keys)
+    const found = new Set<string>()
+    for (const k of ours) {
       const labels = k.labels ?? {}
-      // The server's label filter semantics are not documented in detail: check ours again here.
-      if (labels[LABEL_MANAGED_BY] !== MANAGED_BY || labels[LABEL_REPO] !== this.repository) continue
-      const key = labels[LABEL_PATH]
-      if (typeof key !== 'string' || key === '' || labels[LABEL_STATUS] === 'removed') continue
-      const sha256 = typeof k.metadata?.sha256 === 'string' ? k.metadata.sha256 : undefined
-      const existing = byKey.get(key)
-      if (existing) {
-        // Two live entries for one path (a trigger changed by hand): never call that unchanged.
-        byKey.set(key, { key, ids: [...existing.ids, String(k.id)], meta: { ...existing.meta, duplicate: true } })
-        continue
-      }
-      byKey.set(key, { key, ids: [String(k.id)], digest: sha256, meta: { trigger: k.trigger, triggerConfig: k.trigger_config ?? {}, name: k.name, labels: definedLabels(labels) } })
+      const repo = labels[LABEL_REPO]
+      const path = labels[LABEL_PATH]
+      if (labels[LABEL_MANAGED_BY] !== MANAGED_BY || labels[LABEL_STATUS] === 'removed' || typeof repo !== 'string' || repo === '' || repo === this.namespace) continue
+      if (typeof path === 'string' && wanted.has(path)) found.add(repo)
     }
-    return [...byKey.values()]
+    return [...found].sort()
   }
 
   /** Unchanged only when the bytes and where the knowledge applies (trigger) are both as configured. */
@@ -113,7 +116,7 @@ export class CastrelAdapter implements VendorAdapter {
       description: `Synced from ${this.repository}/${doc.key} by Knowledge Sync.`,
       data: { document_content: markdown },
       // Labels someone added by hand to our entry are kept: the server may replace labels wholesale.
-      labels: { ...previousLabels(previous), [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_REPO]: this.repository, [LABEL_PATH]: doc.key, [LABEL_STATUS]: 'active' },
+      labels: { ...previousLabels(previous), [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_REPO]: this.namespace, [LABEL_PATH]: doc.key, [LABEL_STATUS]: 'active' },
       metadata: { sha256: doc.digests.sha256, commit: this.sha, path: doc.key }
     }
     if (previous && previous.ids.length === 1) {
@@ -138,14 +141,14 @@ export class CastrelAdapter implements VendorAdapter {
   /**
    * Upsert matches on name + trigger + trigger_config, so an entry someone made by hand with our
    * name would be overwritten. Use the doc's path as the name unless such an entry exists; then a
-   * name that also carries the repository, which is as stable across runs.
+   * name that also carries the namespace, which is as stable across runs.
    */
   private async unclaimedName(key: string): Promise<string> {
-    const candidates = [knowledgeName(key), knowledgeName(`${key} (${this.repository})`), knowledgeName(`${key} (${this.repository}, knowledge-sync)`)]
+    const candidates = [knowledgeName(key), knowledgeName(`${key} (${this.namespace})`), knowledgeName(`${key} (${this.namespace}, knowledge-sync)`)]
     for (const name of candidates) {
       const { items } = await this.api.list({ filters: { name: { operator: 'eq', value: name } }, page: { page_no: 1, page_size: 200 } }, `check that the name ${name} is free`)
       const sameIdentity = items.filter((k) => k.name === name && k.trigger === this.settings.trigger && sameJson(k.trigger_config ?? {}, this.settings.triggerConfig))
-      const foreign = sameIdentity.filter((k) => k.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY || k.labels?.[LABEL_REPO] !== this.repository || k.labels?.[LABEL_PATH] !== key)
+      const foreign = sameIdentity.filter((k) => k.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY || k.labels?.[LABEL_REPO] !== this.namespace || k.labels?.[LABEL_PATH] !== key)
       if (foreign.length === 0) return name
     }
     throw new Error(`every name for ${key} is taken by knowledge the action did not create; rename one of those entries in Castrel`)
@@ -164,12 +167,35 @@ export class CastrelAdapter implements VendorAdapter {
       {
         id: entryId,
         description: `[removed from ${this.repository}: ${why}] Knowledge Sync cannot delete through the API; delete this entry in Castrel.`,
-        labels: { ...keep, [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_REPO]: this.repository, [LABEL_PATH]: key, [LABEL_STATUS]: 'removed' }
+        labels: { ...keep, [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_REPO]: this.namespace, [LABEL_PATH]: key, [LABEL_STATUS]: 'removed' }
       },
       `mark the knowledge for ${key} as removed`
     )
     this.log.debug(`Castrel: knowledge #${entryId} (${key}) marked removed`)
   }
+}
+
+/**
+ * One RemoteDoc per `path` label among the live entries labelled as this namespace's. The server's
+ * label filter semantics are not documented in detail, so every label is checked again here.
+ */
+export function ownedKnowledge(items: readonly Knowledge[], namespace: string): RemoteDoc[] {
+  const byKey = new Map<string, RemoteDoc>()
+  for (const k of items) {
+    const labels = k.labels ?? {}
+    if (labels[LABEL_MANAGED_BY] !== MANAGED_BY || labels[LABEL_REPO] !== namespace) continue
+    const key = labels[LABEL_PATH]
+    if (typeof key !== 'string' || key === '' || labels[LABEL_STATUS] === 'removed') continue
+    const sha256 = typeof k.metadata?.sha256 === 'string' ? k.metadata.sha256 : undefined
+    const existing = byKey.get(key)
+    if (existing) {
+      // Two live entries for one path (a trigger changed by hand): never call that unchanged.
+      byKey.set(key, { key, ids: [...existing.ids, String(k.id)], meta: { ...existing.meta, duplicate: true } })
+      continue
+    }
+    byKey.set(key, { key, ids: [String(k.id)], digest: sha256, meta: { trigger: k.trigger, triggerConfig: k.trigger_config ?? {}, name: k.name, labels: definedLabels(labels) } })
+  }
+  return [...byKey.values()]
 }
 
 function hintFor(status: number): string | undefined {

@@ -1,19 +1,22 @@
 /**
- * StackSpot AI Knowledge Sources. A doc becomes one knowledge object whose `file_path` is the doc's
- * key; the KS's object listing (file path + checksum) is the only state. The action owns the
- * non-standalone objects that have a file path; standalone objects (added by hand) are never
- * listed, changed or deleted. Choices made where the vendor docs are silent: docs/stackspot.md.
+ * StackSpot AI Knowledge Sources. A doc becomes one knowledge object whose `file_path` is
+ * `<namespace>/<key>`; the KS's object listing (file path + checksum) is the only state. The action
+ * owns the non-standalone objects whose file path is under its namespace; standalone objects (added
+ * by hand) and other namespaces' objects are never listed, changed or deleted. Choices made where
+ * the vendor docs are silent: docs/stackspot.md.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { readDoc } from '../../docs/read.js'
 import type { LocalDoc } from '../../docs/types.js'
 import { ActionError, VendorHttpError } from '../../errors.js'
 import type { Log } from '../../log.js'
+import { otherNamespaces, storedName } from '../../namespace.js'
 import type { BatchContext, BatchResult, RemoteDoc, RemoveResult, StoreInfo, UploadResult, VendorAdapter, VendorDeps } from '../types.js'
 import { KnowledgeSourceApi } from './api.js'
 import { requireCredential, stackSpotTokens, type StackSpotTokens } from './auth.js'
 import { uploadZipBatch } from './batch.js'
-import { isOwned, isUnchanged, matchesDigest, newestOf, newestVersion, remoteDocs, staleVersions } from './objects.js'
+import { isUnchanged, matchesDigest, newestOf, newestVersion, ownedKey, remoteDocs, staleVersions } from './objects.js'
+import type { KnowledgeObject } from './schema.js'
 import { statusKind } from './schema.js'
 import type { StackSpotSettings } from './settings.js'
 import { STACKSPOT_LIMIT_BYTES } from './zip.js'
@@ -39,18 +42,23 @@ export class StackSpotAdapter implements VendorAdapter {
   private readonly slug: string
   private readonly pollMs: number
   private readonly maxPollMs: number
+  private readonly namespace: string
   /**
-   * True when the KS holds uploaded (non-standalone) objects without a file path: we cannot tell
-   * whose they are, so the vendor's auto-delete, which might remove them, is never used.
+   * True when the KS holds uploaded (non-standalone) objects that are not this namespace's (another
+   * repository's, or without a file path): the vendor's auto-delete, which might remove them, is
+   * never used.
    */
-  private hasUnattributedObjects = false
+  private hasForeignObjects = false
+  /** The KS's objects as listOwned saw them, for otherNamespaces. */
+  private listed: readonly KnowledgeObject[] = []
   /** Docs sent in a zip this run: their zip object may still appear after the batch gave up on them. */
   private readonly zipped = new Set<string>()
   private readonly options: StackSpotOptions
 
-  constructor(settings: StackSpotSettings, deps: Pick<VendorDeps, 'log' | 'tokenCache'>, options: StackSpotOptions = {}) {
+  constructor(settings: StackSpotSettings, deps: Pick<VendorDeps, 'log' | 'tokenCache' | 'namespace'>, options: StackSpotOptions = {}) {
     this.settings = settings
     this.log = deps.log
+    this.namespace = deps.namespace
     this.slug = settings.knowledgeBase
     this.pollMs = options.pollMs ?? 100
     this.maxPollMs = options.maxPollMs ?? 2_000
@@ -81,8 +89,14 @@ export class StackSpotAdapter implements VendorAdapter {
 
   async listOwned(): Promise<RemoteDoc[]> {
     const objects = await this.api.listObjects(Date.now())
-    this.hasUnattributedObjects = objects.some((o) => o.standalone !== true && !o.file_path)
-    return remoteDocs(objects)
+    this.listed = objects
+    this.hasForeignObjects = objects.some((o) => o.standalone !== true && ownedKey(o, this.namespace) === undefined)
+    return remoteDocs(objects, this.namespace)
+  }
+
+  async otherNamespaces(keys: readonly string[]): Promise<string[]> {
+    const uploaded = this.listed.filter((o) => o.standalone !== true && o.file_path)
+    return otherNamespaces(this.namespace, uploaded.map((o) => o.file_path!), keys)
   }
 
   isUnchanged(local: LocalDoc, remote: RemoteDoc): boolean {
@@ -100,7 +114,7 @@ export class StackSpotAdapter implements VendorAdapter {
       const kept = await this.keepOneCopy(doc)
       if (kept) return kept
     }
-    const uploadId = await this.api.uploadFile(doc.key, await readDoc(doc))
+    const uploadId = await this.api.uploadFile(storedName(this.namespace, doc.key), await readDoc(doc))
     await this.api.startProcessing(uploadId, doc.key)
     await this.waitIndexed(uploadId, doc.key)
     // INDEXED is StackSpot's word that the doc is in. Only a replacement has old objects to find and
@@ -116,7 +130,7 @@ export class StackSpotAdapter implements VendorAdapter {
    * has appeared since, that is the new version (no second copy is uploaded).
    */
   private async lateZipObject(doc: LocalDoc, previousIds: readonly string[]): Promise<UploadResult | undefined> {
-    const objects = (await this.api.listObjects(Date.now())).filter((o) => isOwned(o) && o.file_path === doc.key)
+    const objects = (await this.api.listObjects(Date.now())).filter((o) => ownedKey(o, this.namespace) === doc.key)
     const keep = newestVersion(objects, doc, previousIds)
     if (!keep || previousIds.includes(keep.id)) return undefined
     await this.api.deleteIds(staleVersions(objects, keep, doc, previousIds).map((o) => o.id), doc.key)
@@ -128,7 +142,7 @@ export class StackSpotAdapter implements VendorAdapter {
    * late zip object): keep the newest such copy, delete the rest, upload nothing.
    */
   private async keepOneCopy(doc: LocalDoc): Promise<UploadResult | undefined> {
-    const objects = (await this.api.listObjects(Date.now())).filter((o) => isOwned(o) && o.file_path === doc.key)
+    const objects = (await this.api.listObjects(Date.now())).filter((o) => ownedKey(o, this.namespace) === doc.key)
     const keep = newestOf(objects.filter((o) => matchesDigest(o.checksum, doc)))
     if (!keep) return undefined
     const others = objects.filter((o) => o.id !== keep.id).map((o) => o.id)
@@ -172,7 +186,7 @@ export class StackSpotAdapter implements VendorAdapter {
     const indexedAt = Date.now()
     for (let attempt = 0; ; attempt++) {
       // Parallel uploads that finished together share one listing; a retry needs a new one.
-      const objects = (await this.api.listObjects(attempt === 0 ? indexedAt : Date.now())).filter((o) => isOwned(o) && o.file_path === doc.key)
+      const objects = (await this.api.listObjects(attempt === 0 ? indexedAt : Date.now())).filter((o) => ownedKey(o, this.namespace) === doc.key)
       const keep = newestVersion(objects, doc, previousIds)
       if (keep) {
         await this.api.deleteIds(staleVersions(objects, keep, doc, previousIds).map((o) => o.id), doc.key)
@@ -220,7 +234,8 @@ export class StackSpotAdapter implements VendorAdapter {
       processingTimeoutSeconds: this.settings.processingTimeoutSeconds,
       pollMs: this.pollMs,
       maxPollMs: this.maxPollMs,
-      hasUnattributedObjects: this.hasUnattributedObjects,
+      namespace: this.namespace,
+      hasForeignObjects: this.hasForeignObjects,
       stallMs: this.options.batchStallMs,
       silentMs: this.options.batchSilentMs
     })

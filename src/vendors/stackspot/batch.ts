@@ -9,10 +9,11 @@ import { forEachLimit } from '../../concurrency.js'
 import type { LocalDoc } from '../../docs/types.js'
 import { errorMessage } from '../../errors.js'
 import type { Log } from '../../log.js'
+import { storedName } from '../../namespace.js'
 import { mayHaveLanded } from '../lost-answer.js'
 import type { BatchContext, BatchResult, UploadResult } from '../types.js'
 import type { KnowledgeSourceApi } from './api.js'
-import { isOwned, matchesDigest, newestVersion, ownedByPath, staleVersions } from './objects.js'
+import { matchesDigest, newestVersion, ownedByPath, ownedKey, staleVersions } from './objects.js'
 import type { KnowledgeObject } from './schema.js'
 import { STACKSPOT_LIMIT_BYTES, ZIP_BUDGET, groupForZips, unsafeEntryName, writeZip, zipCost } from './zip.js'
 
@@ -33,8 +34,10 @@ export interface ZipBatchEnv {
   /** First listing poll delay; grows ×1.5 up to `maxPollMs`. */
   pollMs: number
   maxPollMs: number
-  /** The KS holds uploaded objects without a file path: auto-delete might remove them, so it is never asked for. */
-  hasUnattributedObjects: boolean
+  /** Zip entries are named `<namespace>/<key>`, which StackSpot keeps as the objects' file paths. */
+  namespace: string
+  /** The KS holds uploaded objects that are not this namespace's: auto-delete might remove them, so it is never asked for. */
+  hasForeignObjects: boolean
   /** Overrides BATCH_STALL_MIN_MS and BATCH_SILENT_MAX_MS (tests). */
   stallMs?: number
   silentMs?: number
@@ -50,8 +53,9 @@ export interface ZipBatchResult extends BatchResult {
 
 export async function uploadZipBatch(docs: readonly LocalDoc[], ctx: BatchContext, env: ZipBatchEnv): Promise<ZipBatchResult> {
   const { log } = env
-  const zippable = docs.filter((d) => unsafeEntryName(d.key) === undefined)
-  const fallback: LocalDoc[] = docs.filter((d) => unsafeEntryName(d.key) !== undefined)
+  const entryName = (d: LocalDoc) => storedName(env.namespace, d.key)
+  const zippable = docs.filter((d) => unsafeEntryName(entryName(d)) === undefined)
+  const fallback: LocalDoc[] = docs.filter((d) => unsafeEntryName(entryName(d)) !== undefined)
 
   // auto-delete lets StackSpot remove the objects of files missing from the zip, but it does so at
   // upload time, before we know every upload succeeded; a failed run must delete nothing. So it is
@@ -62,15 +66,16 @@ export async function uploadZipBatch(docs: readonly LocalDoc[], ctx: BatchContex
   const snapshot =
     ctx.completeSnapshot &&
     [...ctx.remote.keys()].every((k) => inSnapshot.has(k)) &&
-    !env.hasUnattributedObjects &&
+    !env.hasForeignObjects &&
     fallback.length === 0 &&
-    ctx.allDocs.every((d) => unsafeEntryName(d.key) === undefined) &&
-    ctx.allDocs.reduce((n, d) => n + zipCost(d), 0) <= ZIP_BUDGET &&
+    ctx.allDocs.every((d) => unsafeEntryName(entryName(d)) === undefined) &&
+    ctx.allDocs.reduce((n, d) => n + zipCost({ key: entryName(d), size: d.size }), 0) <= ZIP_BUDGET &&
     // Re-sending unchanged docs costs bytes and server work; worth it only when they are few.
     unchanged <= docs.length
 
-  const groups = snapshot ? [[...ctx.allDocs]] : groupForZips(zippable).groups
-  if (!snapshot) fallback.push(...groupForZips(zippable).tooLarge)
+  const grouped = groupForZips(zippable.map((doc) => ({ doc, key: entryName(doc), size: doc.size })))
+  const groups = snapshot ? [[...ctx.allDocs]] : grouped.groups.map((g) => g.map((x) => x.doc))
+  if (!snapshot) fallback.push(...grouped.tooLarge.map((x) => x.doc))
   const sent: LocalDoc[] = []
   let processingLater = false
   for (const group of groups) {
@@ -103,7 +108,7 @@ export async function uploadZipBatch(docs: readonly LocalDoc[], ctx: BatchContex
 
   const { present, objects } = await waitForBatch(env, sent, ctx, processingLater)
   const done = new Map<string, UploadResult>()
-  const byPath = ownedByPath(objects)
+  const byPath = ownedByPath(objects, env.namespace)
   const cleanups: Array<{ doc: LocalDoc; keep: KnowledgeObject; stale: string[] }> = []
   for (const doc of sent) {
     const keep = present.get(doc.key)
@@ -143,7 +148,7 @@ export async function uploadZipBatch(docs: readonly LocalDoc[], ctx: BatchContex
   if (snapshot) {
     // Report only what the vendor really removed; the executor deletes anything left.
     const scope = new Set(ctx.allDocs.map((d) => d.key))
-    const stillThere = new Set(objects.filter(isOwned).map((o) => o.file_path!))
+    const stillThere = new Set(objects.map((o) => ownedKey(o, env.namespace)).filter((k) => k !== undefined))
     deletedKeys = new Set([...ctx.remote.keys()].filter((k) => !scope.has(k) && !stillThere.has(k)))
   }
   return { done, fallback, deletedKeys, zipped }
@@ -151,7 +156,7 @@ export async function uploadZipBatch(docs: readonly LocalDoc[], ctx: BatchContex
 
 /** Zips one group and posts it. */
 async function postZip(env: ZipBatchEnv, group: readonly LocalDoc[], autoDelete: boolean): Promise<ZipOutcome> {
-  const zip = await writeZip(group)
+  const zip = await writeZip(group, (d) => storedName(env.namespace, d.key))
   try {
     if (zip.bytes > STACKSPOT_LIMIT_BYTES) {
       env.log.info(`StackSpot: a zip of ${group.length} docs came to ${zip.bytes} bytes, over 10 MiB; uploading them one by one.`)
@@ -190,7 +195,7 @@ async function waitForBatch(
   let present = new Map<string, KnowledgeObject>()
   for (;;) {
     const objects = await env.api.listObjects(Date.now())
-    const byPath = ownedByPath(objects)
+    const byPath = ownedByPath(objects, env.namespace)
     const next = new Map<string, KnowledgeObject>()
     for (const doc of sent) {
       const keep = newestVersion(byPath.get(doc.key)?.objects ?? [], doc, ctx.remote.get(doc.key)?.ids ?? [])

@@ -3,27 +3,35 @@
  * version. Pure: the adapter and the zip batch decide what to keep and delete from these.
  */
 import type { LocalDoc } from '../../docs/types.js'
+import { keyInNamespace } from '../../namespace.js'
 import type { RemoteDoc } from '../types.js'
 import type { KnowledgeObject } from './schema.js'
 
 /** Everything the KS holds under one file path that the action may manage. */
 export interface PathObjects {
+  /** The doc key: the file path without `<namespace>/`. */
   key: string
   objects: KnowledgeObject[]
 }
 
-/** Ours: uploaded with a file path. Standalone objects (added by hand in the portal) never are. */
-export function isOwned(o: KnowledgeObject): boolean {
-  return o.standalone !== true && typeof o.file_path === 'string' && o.file_path !== ''
+/**
+ * The doc key of an object this namespace owns, or undefined: ours are uploaded (not standalone)
+ * with a file path under `<namespace>/`. Standalone objects (added by hand in the portal) and other
+ * namespaces' objects never are.
+ */
+export function ownedKey(o: KnowledgeObject, namespace: string): string | undefined {
+  if (o.standalone === true || typeof o.file_path !== 'string') return undefined
+  return keyInNamespace(namespace, o.file_path)
 }
 
-/** The action's objects grouped by file path, oldest first within a path. */
-export function ownedByPath(objects: readonly KnowledgeObject[]): Map<string, PathObjects> {
+/** The namespace's objects grouped by doc key, oldest first within a key. */
+export function ownedByPath(objects: readonly KnowledgeObject[], namespace: string): Map<string, PathObjects> {
   const out = new Map<string, PathObjects>()
   for (const o of objects) {
-    if (!isOwned(o)) continue
-    let p = out.get(o.file_path!)
-    if (!p) out.set(o.file_path!, (p = { key: o.file_path!, objects: [] }))
+    const key = ownedKey(o, namespace)
+    if (key === undefined) continue
+    let p = out.get(key)
+    if (!p) out.set(key, (p = { key, objects: [] }))
     p.objects.push(o)
   }
   return out
@@ -53,8 +61,8 @@ export function staleVersions(objects: readonly KnowledgeObject[], keep: Knowled
 }
 
 /** One RemoteDoc per owned file path, with the checksums StackSpot lists. */
-export function remoteDocs(objects: readonly KnowledgeObject[]): RemoteDoc[] {
-  return [...ownedByPath(objects).values()].map((p) => ({
+export function remoteDocs(objects: readonly KnowledgeObject[], namespace: string): RemoteDoc[] {
+  return [...ownedByPath(objects, namespace).values()].map((p) => ({
     key: p.key,
     ids: p.objects.map((o) => o.id),
     // Several objects under one path (an interrupted replace) never count as unchanged.

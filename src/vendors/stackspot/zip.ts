@@ -56,12 +56,13 @@ export interface BuiltZip {
 }
 
 /**
- * Streams the docs into a zip in a private temp dir, entry names = the docs' keys. Each file is
- * read through readDoc (no symlinks, unchanged size), one at a time, so memory stays flat.
+ * Streams the docs into a zip in a private temp dir, each entry named `entryName(doc)` (the file
+ * path StackSpot gives its object). Each file is read through readDoc (no symlinks, unchanged
+ * size), one at a time, so memory stays flat.
  */
-export async function writeZip(docs: readonly LocalDoc[], tempRoot = process.env.RUNNER_TEMP || tmpdir()): Promise<BuiltZip> {
+export async function writeZip(docs: readonly LocalDoc[], entryName: (doc: LocalDoc) => string, tempRoot = process.env.RUNNER_TEMP || tmpdir()): Promise<BuiltZip> {
   for (const d of docs) {
-    const why = unsafeEntryName(d.key)
+    const why = unsafeEntryName(entryName(d))
     if (why) throw new Error(`${d.path} cannot go into a zip: its name ${why}`)
   }
   const dir = await mkdtemp(join(tempRoot, 'ks-stackspot-zip-'))
@@ -71,7 +72,7 @@ export async function writeZip(docs: readonly LocalDoc[], tempRoot = process.env
     const archive = new ZipArchive({ zlib: { level: 6 } })
     const done = pipeline(archive, createWriteStream(path, { mode: 0o600 }))
     for (const d of docs) {
-      archive.append(await readDoc(d), { name: d.key })
+      archive.append(await readDoc(d), { name: entryName(d) })
     }
     await archive.finalize()
     await done

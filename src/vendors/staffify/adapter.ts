@@ -1,13 +1,15 @@
 /**
  * Staffify Knowledge Bases: each Markdown doc becomes Q&A entries (see entries.ts), recognised on
- * the remote by the tag at the end of their questions. The knowledge base is never deleted or
- * recreated (that would detach it from the agents using it), and entries without our tag, such as
- * those added by hand or crawled, are never listed, changed or deleted.
+ * the remote by the tag at the end of their questions, which names `<namespace>/<key>`. The
+ * knowledge base is never deleted or recreated (that would detach it from the agents using it), and
+ * entries without our tag (added by hand or crawled) or with another namespace's are never listed,
+ * changed or deleted.
  */
 import { ActionError, VendorHttpError, errorMessage } from '../../errors.js'
 import { readDoc } from '../../docs/read.js'
 import type { LocalDoc } from '../../docs/types.js'
 import type { Log } from '../../log.js'
+import { otherNamespaces, storedName } from '../../namespace.js'
 import type { RemoteDoc, RemoveResult, StoreInfo, UploadResult, VendorAdapter, VendorDeps } from '../types.js'
 import { StaffifyApi } from './api.js'
 import { writeUnlessLanded } from '../lost-answer.js'
@@ -42,11 +44,15 @@ export class StaffifyAdapter implements VendorAdapter {
   private blocked: string | undefined
 
   private readonly repository: string
+  private readonly namespace: string
+  /** The tags' doc names as listOwned saw them, every namespace's, for otherNamespaces. */
+  private taggedNames: string[] = []
 
-  constructor(settings: StaffifySettings, deps: Pick<VendorDeps, 'log' | 'repository'>) {
+  constructor(settings: StaffifySettings, deps: Pick<VendorDeps, 'log' | 'repository' | 'namespace'>) {
     this.settings = settings
     this.log = deps.log
     this.repository = deps.repository
+    this.namespace = deps.namespace
     this.api = new StaffifyApi({ apiKey: settings.apiKey, apiUrl: settings.apiUrl, projectId: settings.projectId, log: deps.log })
   }
 
@@ -56,7 +62,7 @@ export class StaffifyAdapter implements VendorAdapter {
       return `Staffify keeps Q&A entries: only Markdown and text docs (${TEXT_EXTENSIONS.join(', ')}) are turned into entries`
     }
     if (doc.size === 0) return 'empty file: nothing to turn into entries'
-    return keyProblem(doc.key)
+    return keyProblem(storedName(this.namespace, doc.key))
   }
 
   async authenticate(): Promise<void> {
@@ -109,7 +115,9 @@ export class StaffifyAdapter implements VendorAdapter {
   }
 
   async listOwned(): Promise<RemoteDoc[]> {
-    const owned = ownedByKey(await this.api.entries(this.kb()))
+    const all = await this.api.entries(this.kb())
+    this.taggedNames = all.map((e) => parseTag(e.question)?.key).filter((k) => k !== undefined)
+    const owned = ownedByKey(all, this.namespace)
     this.listed = owned
     const docs: RemoteDoc[] = []
     const unembedded: Array<{ key: string; entry: Entry }> = []
@@ -120,6 +128,10 @@ export class StaffifyAdapter implements VendorAdapter {
     }
     if (unembedded.length > 0) await this.retryLeftovers(unembedded)
     return docs
+  }
+
+  async otherNamespaces(keys: readonly string[]): Promise<string[]> {
+    return otherNamespaces(this.namespace, this.taggedNames, keys)
   }
 
   /** Entries of earlier runs still without an embedding are invisible to the agent's search. */
@@ -191,7 +203,7 @@ export class StaffifyAdapter implements VendorAdapter {
     const kb = this.kb()
     const markdown = decodeText(await readDoc(doc), doc.path)
     const digest = doc.digests.sha256.slice(0, DIGEST_CHARS)
-    const entries = docToEntries({ key: doc.key, markdown, digest, fallbackTitle: titleFromPath(doc.path) })
+    const entries = docToEntries({ key: storedName(this.namespace, doc.key), markdown, digest, fallbackTitle: titleFromPath(doc.path) })
     if (entries.length === 0) throw new ActionError(`${doc.path} has no text to turn into Staffify entries.`)
 
     const before = previous ? this.listed.get(previous.key) : undefined
@@ -201,7 +213,7 @@ export class StaffifyAdapter implements VendorAdapter {
     }
 
     // The POST answers with a count only: the listing is how we learn the new entries' ids.
-    const now = ownedByKey(await this.entriesAfter(this.tick++)).get(doc.key)
+    const now = ownedByKey(await this.entriesAfter(this.tick++), this.namespace).get(doc.key)
     const current = now?.complete(digest, entries.length)
     if (!current) {
       throw new ActionError(

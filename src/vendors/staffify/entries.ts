@@ -6,13 +6,14 @@
  * section's text. Staffify caps an entry at 8,000 characters of question + answer, so a longer
  * section becomes several entries (`(part 2 of 3)`), cut at paragraph, line or word boundaries;
  * no text is dropped. The POST that adds entries answers with a count only, so each question ends
- * with a tag naming the doc key, the entry's ordinal and a short content digest:
+ * with a tag naming the doc (`<namespace>/<key>`), the entry's ordinal and a short content digest:
  *
- *   Setup guide › Install › Linux [docs/setup.md · 2/5 · 3f9a2c1b7d4e]
+ *   Setup guide › Install › Linux [octo/handbook/docs/setup.md · 2/5 · 3f9a2c1b7d4e]
  *
  * The tag sits in the question, not the answer, because the answer is what an agent reads out.
  */
 
+import { keyInNamespace } from '../../namespace.js'
 import type { Entry } from './schema.js'
 
 /** Staffify's limit for one entry, question and answer together. */
@@ -30,6 +31,7 @@ export interface QaEntry {
 }
 
 export interface EntryTag {
+  /** The doc's stored name, `<namespace>/<key>` (just the key for entries written by 1.0). */
   readonly key: string
   /** 1-based ordinal of the entry within its doc. */
   readonly index: number
@@ -68,7 +70,7 @@ export function parseTag(question: string): EntryTag | undefined {
 /** Why a key cannot be carried in a tag, or undefined when it can. */
 export function keyProblem(key: string): string | undefined {
   if (/[\u0000-\u001f\u007f]/.test(key)) return 'the path contains control characters, which cannot be stored in an entry question'
-  if (key.length > 500) return 'the path is longer than 500 characters, too long to tag Staffify entries with'
+  if (key.length > 500) return 'the namespace and path together are longer than 500 characters, too long to tag Staffify entries with'
   return undefined
 }
 
@@ -281,14 +283,18 @@ export class OwnedEntries {
   }
 }
 
-/** Groups a KB's entries by the doc key in their tags; entries without a tag are not ours. */
-export function ownedByKey(entries: readonly Entry[]): Map<string, OwnedEntries> {
+/**
+ * Groups a KB's entries by the doc key in their tags; entries without a tag, or whose tag names
+ * another namespace, are not ours.
+ */
+export function ownedByKey(entries: readonly Entry[], namespace: string): Map<string, OwnedEntries> {
   const out = new Map<string, OwnedEntries>()
   for (const entry of entries) {
     const tag = parseTag(entry.question)
-    if (!tag) continue
-    let owned = out.get(tag.key)
-    if (!owned) out.set(tag.key, (owned = new OwnedEntries(tag.key)))
+    const key = tag && keyInNamespace(namespace, tag.key)
+    if (!tag || key === undefined) continue
+    let owned = out.get(key)
+    if (!owned) out.set(key, (owned = new OwnedEntries(key)))
     owned.add(entry, tag)
   }
   return out

@@ -1,7 +1,8 @@
 /**
- * Telzino knowledge-base sources. Each doc is one file source named `<owner/repo>/<path>`: the
- * repository prefix is how the action knows its own sources (a file uploaded by hand has a plain
- * file name) and keeps repositories sharing a knowledge base apart. URL sources are never touched
+ * Telzino knowledge-base sources. Each doc is one file source named `<namespace>/<key>` (the
+ * namespace is the repository `owner/name` by default): the prefix is how the action knows its own
+ * sources (a file uploaded by hand has a plain file name) and keeps repositories sharing a
+ * knowledge base apart. URL sources are never touched
  * except the ones listed in `url-sources`, which are added or re-ingested. Docs: docs/telzino.md.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -11,6 +12,7 @@ import { ActionError, VendorHttpError, errorMessage } from '../../errors.js'
 import { HttpClient, isRecord, staticTokens, type HttpResponse, type TokenSource } from '../../http.js'
 import type { Log } from '../../log.js'
 import { pathSegment, withSafeIds } from '../../path-segment.js'
+import { keyInNamespace, otherNamespaces } from '../../namespace.js'
 import { registerSecret } from '../../secrets.js'
 import { writeUnlessLanded } from '../lost-answer.js'
 import { checkUploadUrl } from '../../upload-url.js'
@@ -39,6 +41,18 @@ export function mimeFor(path: string): string | undefined {
   return ext ? MIME_BY_EXTENSION[ext] : undefined
 }
 
+/** One RemoteDoc per doc key among the file sources named `<namespace>/<key>`; every other source is not ours. */
+export function ownedSources(sources: readonly Pick<Source, 'id' | 'name' | 'source_type'>[], namespace: string): RemoteDoc[] {
+  const byKey = new Map<string, string[]>()
+  for (const s of sources) {
+    const key = s.source_type === 'file' && s.name ? keyInNamespace(namespace, s.name) : undefined
+    if (key === undefined) continue
+    byKey.set(key, [...(byKey.get(key) ?? []), s.id])
+  }
+  // Telzino lists no content hash: a doc's digest is learned when an upload is refused as a duplicate.
+  return [...byKey].map(([key, ids]) => ({ key, ids }))
+}
+
 export class TelzinoAdapter implements VendorAdapter {
   readonly id = 'telzino'
   readonly displayName = 'Telzino'
@@ -49,16 +63,20 @@ export class TelzinoAdapter implements VendorAdapter {
   private readonly tokens: TokenSource
   private readonly settings: TelzinoSettings
   private readonly log: Log
-  /** `<owner/repo>/`: the name prefix of every source this action creates. */
+  private readonly namespace: string
+  /** `<namespace>/`: the name prefix of every source this action creates. */
   private readonly namePrefix: string
   private kbId = ''
   /** Source ids already reported as unusable in a URL, so each listing does not warn again. */
   private readonly reportedIds = new Set<string>()
+  /** Every file source's name as listOwned saw them, for otherNamespaces. */
+  private fileNames: string[] = []
 
-  constructor(settings: TelzinoSettings, deps: Pick<VendorDeps, 'log' | 'repository' | 'tokenCache'>) {
+  constructor(settings: TelzinoSettings, deps: Pick<VendorDeps, 'log' | 'namespace' | 'tokenCache'>) {
     this.settings = settings
     this.log = deps.log
-    this.namePrefix = `${deps.repository}/`
+    this.namespace = deps.namespace
+    this.namePrefix = `${deps.namespace}/`
     if (settings.apiKey) registerSecret(settings.apiKey)
     this.tokens = settings.apiKey
       ? staticTokens(settings.apiKey)
@@ -165,14 +183,14 @@ export class TelzinoAdapter implements VendorAdapter {
   }
 
   async listOwned(): Promise<RemoteDoc[]> {
-    const byKey = new Map<string, string[]>()
-    for (const s of await this.sources()) {
-      if (s.source_type !== 'file' || !s.name?.startsWith(this.namePrefix)) continue
-      const key = s.name.slice(this.namePrefix.length)
-      byKey.set(key, [...(byKey.get(key) ?? []), s.id])
-    }
-    // Telzino lists no content hash: a doc's digest is learned when an upload is refused as a duplicate.
-    return [...byKey].map(([key, ids]) => ({ key, ids }))
+    const sources = await this.sources()
+    this.fileNames = sources.filter((s) => s.source_type === 'file' && s.name).map((s) => s.name!)
+    return ownedSources(sources, this.namespace)
+  }
+
+  async otherNamespaces(keys: readonly string[]): Promise<string[]> {
+    // A plain file name (uploaded by hand) equal to a key is not ours: only prefixed names count here.
+    return otherNamespaces(this.namespace, this.fileNames, keys).filter((ns) => ns !== '')
   }
 
   async upload(doc: LocalDoc, previous: RemoteDoc | undefined): Promise<UploadResult> {
