@@ -65,7 +65,7 @@ async function detect(eventName: string, payload: Record<string, any>, workspace
   const run = toRunContext(
     { eventName, sha, payload, serverUrl: 'https://github.com', apiUrl: `${emu.url}/github`, repo: { owner: OWNER, repo: NAME }, runId: 'runId' in opts ? opts.runId : RUN_ID },
     workspace,
-    { workflowRef: 'workflowRef' in opts ? opts.workflowRef : WORKFLOW_REF }
+    { GITHUB_WORKFLOW_REF: 'workflowRef' in opts ? opts.workflowRef : WORKFLOW_REF }
   )
   return detectChanges({ run, mode: opts.mode ?? 'auto', octokit: opts.withToken === false ? undefined : octokit(), log: opts.log ?? memoryLog() })
 }
@@ -190,7 +190,7 @@ describe('push', () => {
     const run = toRunContext(
       { eventName: 'push', sha: after, payload: pushPayload({ owner: OWNER, name: NAME, before, after }), serverUrl: '', apiUrl: '', repo: { owner: OWNER, repo: NAME }, runId: RUN_ID },
       ws,
-      { workflowRef: WORKFLOW_REF }
+      { GITHUB_WORKFLOW_REF: WORKFLOW_REF }
     )
     const noFiles = await detectChanges({ run, mode: 'auto', octokit: answering({ status: 'ahead' }), log: memoryLog() })
     expect(noFiles.kind === 'full' && noFiles.reason).toMatch(/listed no files/)

@@ -54,7 +54,7 @@ const objects = () =>
 /** `docs/a.md=A` per object, whatever the action puts before the path. */
 const contents = () =>
   objects()
-    .map((o) => `${/docs\/.*$/.exec(o.file_path ?? '')?.[0]}=${o.content}`)
+    .map((o) => `${(o.file_path ?? '').replace(/^octo\/docs\//, '')}=${o.content}`)
     .sort()
 /** Requests that change the Knowledge Source (sign-ins excluded). */
 const writes = () => emu.requests.filter((r) => r.method !== 'GET' && !r.route.includes('/oauth/token'))

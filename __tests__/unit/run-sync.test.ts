@@ -56,7 +56,7 @@ async function syncPush(store: MemoryStore, change: () => Promise<void>, extra: 
   const run = toRunContext(
     { eventName: event, sha: after, payload: pushPayload({ owner: OWNER, name: NAME, before, after }), serverUrl: 'https://github.com', apiUrl: 'https://api.github.com', repo: { owner: OWNER, repo: NAME }, runId: 2 },
     workspace,
-    { workflowRef: `${OWNER}/${NAME}/.github/workflows/knowledge-sync.yml@refs/heads/main` }
+    { GITHUB_WORKFLOW_REF: `${OWNER}/${NAME}/.github/workflows/knowledge-sync.yml@refs/heads/main` }
   )
   return sync(store, event, run, extra, previousRunSucceeded(before))
 }
