@@ -55,7 +55,7 @@ const objects = (slug: string) =>
     .knowledgeSources.find((k) => k.slug === slug)?.objects ?? []
 /** Every object is stored under the repository's namespace; the tests compare the doc paths below it. */
 const NAMESPACE = 'octo/docs/'
-const docPath = (filePath: string | undefined) => (filePath?.startsWith(NAMESPACE) ? filePath.slice(NAMESPACE.length) : (filePath ?? '-'))
+const docPath = (filePath: string | null | undefined) => (filePath?.startsWith(NAMESPACE) ? filePath.slice(NAMESPACE.length) : (filePath ?? '-'))
 const storedPaths = (slug: string) =>
   objects(slug)
     .map((o) => docPath(o.file_path))

@@ -2,7 +2,7 @@
  * Workflow runs, as the Actions API shows them: seeded by tests (what GitHub would have recorded
  * for earlier pushes), listed per workflow newest first with GitHub's filters, and read one by one.
  */
-import { WEB } from './state.ts'
+import { WEB } from './web.ts'
 
 export interface SeedWorkflowRun {
   /** The run id (GITHUB_RUN_ID); default: the next free one. */

@@ -5,10 +5,11 @@
  */
 import { EmuError, type EmuContext } from '../../framework.ts'
 import { DEFAULT_WORKFLOW, type SeedWorkflowRun, type WorkflowRun } from './runs.ts'
+import { WEB } from './web.ts'
 
 export const BASE = '/github'
 export const DOCS = 'https://docs.github.com/rest'
-export const WEB = 'https://github.com'
+export { WEB }
 
 /** The identity GITHUB_TOKEN has in a workflow run. Present after every reset. */
 export const GITHUB_EMULATOR_TOKEN = 'ghs_emulator_installation_token_0000000000'
