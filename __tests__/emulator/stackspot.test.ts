@@ -285,7 +285,7 @@ describe('zip batch', () => {
     expect(batch.path).toMatch(/auto-delete=false/)
   })
 
-  it('a complete snapshot uses auto-delete only when it would delete nothing: removals wait for the executor', async () => {
+  it('never asks for auto-delete, even on a complete snapshot: another run may have put objects in the KS meanwhile, and removals wait for the executor', async () => {
     const { a } = await ready()
     const first = [await doc('docs/a.md', 'A'), await doc('docs/b.md', 'B'), await doc('docs/gone.md', 'G')]
     const r1 = await a.uploadBatch(first, ctx(first, [], true))
@@ -294,7 +294,7 @@ describe('zip batch', () => {
     // A full reconcile with a removal: a failed upload must not have deleted anything yet.
     const next = [await doc('docs/a.md', 'A2'), await doc('docs/b.md', 'B2')]
     const r2 = await a.uploadBatch(next, ctx(next, remote, true))
-    expect(emu.requests.filter((x) => x.route.endsWith('/objects/batch')).map((x) => x.path.split('?')[1])).toEqual(['auto-delete=true', 'auto-delete=false'])
+    expect(emu.requests.filter((x) => x.route.endsWith('/objects/batch')).map((x) => x.path.split('?')[1])).toEqual(['auto-delete=false', 'auto-delete=false'])
     expect([...(r2.deletedKeys ?? [])]).toEqual([])
     expect(byPath()).toEqual(['octo/docs/docs/a.md=A2', 'octo/docs/docs/b.md=B2', 'octo/docs/docs/gone.md=G'])
   })

@@ -13,9 +13,9 @@ import { storedName } from '../../namespace.js'
 import { mayHaveLanded } from '../lost-answer.js'
 import type { BatchContext, BatchResult, UploadResult } from '../types.js'
 import type { KnowledgeSourceApi } from './api.js'
-import { matchesDigest, newestVersion, ownedByPath, ownedKey, staleVersions } from './objects.js'
+import { newestVersion, ownedByPath, staleVersions } from './objects.js'
 import type { KnowledgeObject } from './schema.js'
-import { STACKSPOT_LIMIT_BYTES, ZIP_BUDGET, groupForZips, unsafeEntryName, writeZip, zipCost } from './zip.js'
+import { STACKSPOT_LIMIT_BYTES, groupForZips, unsafeEntryName, writeZip } from './zip.js'
 
 /**
  * A zip entry that has not appeared this long after the others stopped appearing is taken as
@@ -57,31 +57,19 @@ export async function uploadZipBatch(docs: readonly LocalDoc[], ctx: BatchContex
   const zippable = docs.filter((d) => unsafeEntryName(entryName(d)) === undefined)
   const fallback: LocalDoc[] = docs.filter((d) => unsafeEntryName(entryName(d)) !== undefined)
 
-  // auto-delete lets StackSpot remove the objects of files missing from the zip, but it does so at
-  // upload time, before we know every upload succeeded; a failed run must delete nothing. So it is
-  // asked for only on a complete snapshot that leaves out no owned doc (a first sync, a full
-  // reconcile without removals); removals always go through DELETE after every upload succeeded.
-  const unchanged = ctx.allDocs.length - docs.length
-  const inSnapshot = new Set(ctx.allDocs.map((d) => d.key))
-  const snapshot =
-    ctx.completeSnapshot &&
-    [...ctx.remote.keys()].every((k) => inSnapshot.has(k)) &&
-    !env.hasForeignObjects &&
-    fallback.length === 0 &&
-    ctx.allDocs.every((d) => unsafeEntryName(entryName(d)) === undefined) &&
-    ctx.allDocs.reduce((n, d) => n + zipCost({ key: entryName(d), size: d.size }), 0) <= ZIP_BUDGET &&
-    // Re-sending unchanged docs costs bytes and server work; worth it only when they are few.
-    unchanged <= docs.length
-
+  // auto-delete is never asked for: StackSpot applies it at upload time, before we know every
+  // upload succeeded, and against whatever another run (a shard, a second repository) put in the KS
+  // meanwhile, so two first syncs at once would delete each other's docs. Removals always go through
+  // DELETE, after every upload of this run succeeded.
   const grouped = groupForZips(zippable.map((doc) => ({ doc, key: entryName(doc), size: doc.size })))
-  const groups = snapshot ? [[...ctx.allDocs]] : grouped.groups.map((g) => g.map((x) => x.doc))
-  if (!snapshot) fallback.push(...grouped.tooLarge.map((x) => x.doc))
+  const groups = grouped.groups.map((g) => g.map((x) => x.doc))
+  fallback.push(...grouped.tooLarge.map((x) => x.doc))
   const sent: LocalDoc[] = []
   let processingLater = false
   for (const group of groups) {
     let outcome: ZipOutcome
     try {
-      outcome = await postZip(env, group, snapshot)
+      outcome = await postZip(env, group, false)
     } catch (error) {
       if (mayHaveLanded(error)) {
         // Sending the zip again could index every doc twice. Its objects are waited for as for an
@@ -119,19 +107,6 @@ export async function uploadZipBatch(docs: readonly LocalDoc[], ctx: BatchContex
     const stale = staleVersions(byPath.get(doc.key)?.objects ?? [], keep, doc, ctx.remote.get(doc.key)?.ids ?? [])
     cleanups.push({ doc, keep, stale: stale.map((o) => o.id) })
   }
-  if (snapshot) {
-    // Unchanged docs rode along in the snapshot; a server that indexes them again leaves two copies.
-    const sentKeys = new Set(sent.map((d) => d.key))
-    for (const doc of ctx.allDocs) {
-      const objs = byPath.get(doc.key)?.objects ?? []
-      if (sentKeys.has(doc.key) || objs.length < 2) continue
-      const previousIds = ctx.remote.get(doc.key)?.ids ?? []
-      const keep = objs.find((o) => previousIds.includes(o.id)) ?? newestVersion(objs, doc, previousIds)
-      if (!keep) continue
-      const copies = objs.filter((o) => o.id !== keep.id && !previousIds.includes(o.id) && matchesDigest(o.checksum, doc))
-      if (copies.length > 0) cleanups.push({ doc, keep, stale: copies.map((o) => o.id) })
-    }
-  }
   await forEachLimit(cleanups, env.concurrency, async ({ doc, keep, stale }) => {
     const inDocs = present.has(doc.key)
     try {
@@ -144,14 +119,7 @@ export async function uploadZipBatch(docs: readonly LocalDoc[], ctx: BatchContex
   })
   if (fallback.length > 0) log.info(`StackSpot: ${fallback.length} docs were not taken by the zip batch; they go one by one.`)
 
-  let deletedKeys: Set<string> | undefined
-  if (snapshot) {
-    // Report only what the vendor really removed; the executor deletes anything left.
-    const scope = new Set(ctx.allDocs.map((d) => d.key))
-    const stillThere = new Set(objects.map((o) => ownedKey(o, env.namespace)).filter((k) => k !== undefined))
-    deletedKeys = new Set([...ctx.remote.keys()].filter((k) => !scope.has(k) && !stillThere.has(k)))
-  }
-  return { done, fallback, deletedKeys, zipped }
+  return { done, fallback, zipped }
 }
 
 /** Zips one group and posts it. */
