@@ -70,7 +70,13 @@ async function counted(emu: RunningEmulator, ms: number, extra: Partial<Measure>
 }
 
 let rssHook = ''
-async function action(emu: FullEmulator, repo: TestRepo, slug: string, event: 'workflow_dispatch' | 'push', pushed?: { before: string; after: string }): Promise<Measure> {
+async function action(
+  emu: FullEmulator,
+  repo: TestRepo,
+  slug: string,
+  event: 'workflow_dispatch' | 'push',
+  pushed?: { before: string; after: string }
+): Promise<Measure> {
   const workspace = await repo.checkout(pushed?.after, 2)
   // The previous push's run succeeded: this one diffs from its commit (one Actions API call).
   if (pushed) recordSuccess(emu.vendor('github'), 'octo/docs', pushed.before)
@@ -81,7 +87,10 @@ async function action(emu: FullEmulator, repo: TestRepo, slug: string, event: 'w
     inputs: demoInputs('stackspot', emu.url, { 'knowledge-base': slug, paths: 'docs/**/*.md', 'max-deletions': '100', 'github-token': GITHUB_EMULATOR_TOKEN }),
     workspace,
     eventName: event,
-    payload: event === 'push' ? pushPayload({ owner: 'octo', name: 'docs', before: pushed!.before, after: pushed!.after }) : workflowDispatchPayload({ owner: 'octo', name: 'docs' }),
+    payload:
+      event === 'push'
+        ? pushPayload({ owner: 'octo', name: 'docs', before: pushed!.before, after: pushed!.after })
+        : workflowDispatchPayload({ owner: 'octo', name: 'docs' }),
     emulatorUrl: emu.url,
     env: { NODE_OPTIONS: `--import=${rssHook}`, KS_BENCH_RSS_FILE: rssFile, KS_HTTP_BACKOFF_MS: '500' },
     timeoutMs: 600_000
@@ -158,7 +167,10 @@ async function main(): Promise<void> {
     "import { writeFileSync } from 'node:fs'\nprocess.on('exit', () => { if (process.env.KS_BENCH_RSS_FILE) writeFileSync(process.env.KS_BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)) })\n"
   )
   const emu = await startEmulator({ vendors: allVendors(), processingMs: PROCESSING_MS })
-  emu.vendor('stackspot').seed({ settings: { newKsDelayMs: 0 }, knowledgeSources: [{ slug: 'bench' }, { slug: 'baseline' }, { slug: 'big' }, { slug: 'small' }, { slug: 'bl-change' }] })
+  emu.vendor('stackspot').seed({
+    settings: { newKsDelayMs: 0 },
+    knowledgeSources: [{ slug: 'bench' }, { slug: 'baseline' }, { slug: 'big' }, { slug: 'small' }, { slug: 'bl-change' }]
+  })
   emu.faults.add({ kind: 'latency', ms: LATENCY_MS, route: '*', persistent: true })
   const results: string[] = []
   const verdicts: string[] = []
@@ -176,7 +188,12 @@ async function main(): Promise<void> {
     console.log('first sync (action) done; running the baseline, one file at a time…')
     const firstBase = await baseline(emu, 'baseline', thousand)
     const ratio = firstBase.ms / first.ms
-    results.push('1. First sync, 1,000 docs of ~4 KB', row('action', first), row('baseline (docs script)', firstBase), `  ratio baseline/action: ${ratio.toFixed(1)}×`)
+    results.push(
+      '1. First sync, 1,000 docs of ~4 KB',
+      row('action', first),
+      row('baseline (docs script)', firstBase),
+      `  ratio baseline/action: ${ratio.toFixed(1)}×`
+    )
     verdicts.push(`first sync ≥ 15× faster than the baseline: ${ratio >= 15 ? 'MET' : 'NOT MET'} (${ratio.toFixed(1)}×)`)
 
     // 2. Re-run, nothing changed.

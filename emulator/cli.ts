@@ -21,14 +21,23 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`--port must be a port number, got "${values.port}"`)
   process.exit(2)
 }
-const emulator = await startEmulator({ vendors: allVendors(), port, processingMs: Number(values['processing-ms']), tokenTtlSeconds: Number(values['token-ttl']) })
+const emulator = await startEmulator({
+  vendors: allVendors(),
+  port,
+  processingMs: Number(values['processing-ms']),
+  tokenTtlSeconds: Number(values['token-ttl'])
+})
 console.log(`Vendor emulator listening on ${emulator.url} (loopback only)\n`)
 console.log('Pass these to the action (or set GITHUB_API_URL for the GitHub API):')
 for (const [name, url] of Object.entries(emulator.urls)) console.log(`  ${name.padEnd(20)} ${url}`)
 console.log('\nDemo credentials (they open this emulator only):')
-console.log(`  stackspot   client-id ${DEMO_CLIENT.clientId}, client-secret ${DEMO_CLIENT.clientSecret}, realm ${DEMO_CLIENT.realm}, agent-id ${DEMO_ACCOUNTS.stackspotAgentId}`)
+console.log(
+  `  stackspot   client-id ${DEMO_CLIENT.clientId}, client-secret ${DEMO_CLIENT.clientSecret}, realm ${DEMO_CLIENT.realm}, agent-id ${DEMO_ACCOUNTS.stackspotAgentId}`
+)
 console.log(`  staffify    api-key ${DEMO_ACCOUNTS.staffify.apiKey}`)
-console.log(`  telzino     client-id ${DEMO_ACCOUNTS.telzino.clientId}, client-secret ${DEMO_ACCOUNTS.telzino.clientSecret} (or api-key ${DEMO_ACCOUNTS.telzino.accessToken}), organization-id ${DEMO_ACCOUNTS.telzino.organizationId}`)
+console.log(
+  `  telzino     client-id ${DEMO_ACCOUNTS.telzino.clientId}, client-secret ${DEMO_ACCOUNTS.telzino.clientSecret} (or api-key ${DEMO_ACCOUNTS.telzino.accessToken}), organization-id ${DEMO_ACCOUNTS.telzino.organizationId}`
+)
 console.log(`  castrel     api-key ${DEMO_ACCOUNTS.castrel.pat}`)
 console.log(`  GitHub      token ${GITHUB_EMULATOR_TOKEN}`)
 console.log(`Inspect the stores: curl ${emulator.url}/_emulator/state`)

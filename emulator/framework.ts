@@ -71,7 +71,7 @@ export class Router {
       const m = route.regex.exec(path)
       if (!m) continue
       const params: Record<string, string> = {}
-      route.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1]!)))
+      for (const [i, k] of route.keys.entries()) params[k] = decodeURIComponent(m[i + 1]!)
       return { route, params }
     }
     return undefined

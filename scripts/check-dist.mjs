@@ -8,14 +8,25 @@ import { join } from 'node:path'
 const root = new URL('..', import.meta.url).pathname
 const out = mkdtempSync(join(tmpdir(), 'ks-dist-'))
 try {
-  execFileSync(join(root, 'node_modules/.bin/ncc'), ['build', 'src/index.ts', '-o', out, '--source-map', '--license', 'licenses.txt', '-q'], { cwd: root, stdio: 'inherit' })
+  execFileSync(join(root, 'node_modules/.bin/ncc'), ['build', 'src/index.ts', '-o', out, '--source-map', '--license', 'licenses.txt', '-q'], {
+    cwd: root,
+    stdio: 'inherit'
+  })
   writeFileSync(join(out, 'package.json'), '{\n  "type": "module"\n}\n')
   const names = new Set([...readdirSync(out), ...readdirSync(join(root, 'dist'))])
   const stale = []
   for (const name of names) {
     let fresh, committed
-    try { fresh = readFileSync(join(out, name)) } catch { fresh = undefined }
-    try { committed = readFileSync(join(root, 'dist', name)) } catch { committed = undefined }
+    try {
+      fresh = readFileSync(join(out, name))
+    } catch {
+      fresh = undefined
+    }
+    try {
+      committed = readFileSync(join(root, 'dist', name))
+    } catch {
+      committed = undefined
+    }
     if (!fresh || !committed || !fresh.equals(committed)) stale.push(name)
   }
   if (stale.length > 0) {

@@ -33,7 +33,10 @@ const step = (s: string) => console.log(`\n${bold(`━━ ${s} ━━`)}`)
 function buildIfNeeded(): void {
   const bundle = join(root, 'dist/index.js')
   const newest = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0)
+    readdirSync(dir, { withFileTypes: true }).reduce(
+      (m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs),
+      0
+    )
   if (existsSync(bundle) && statSync(bundle).mtimeMs >= newest(join(root, 'src'))) return
   step('Building dist/ (src/ is newer)')
   execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' })
@@ -59,7 +62,9 @@ function show(title: string, r: RunResult): void {
   step(title)
   const lines = r.stdout.split('\n').filter((l) => !l.startsWith('::debug::') && !l.startsWith('::add-mask::'))
   console.log(lines.join('\n').trim())
-  console.log(`\n${bold('Outputs')}: uploaded=${r.outputs.uploaded} deleted=${r.outputs.deleted} unchanged=${r.outputs.unchanged} failed=${r.outputs.failed} skipped=${r.outputs.skipped}`)
+  console.log(
+    `\n${bold('Outputs')}: uploaded=${r.outputs.uploaded} deleted=${r.outputs.deleted} unchanged=${r.outputs.unchanged} failed=${r.outputs.failed} skipped=${r.outputs.skipped}`
+  )
   if (r.code !== 0) throw new Error(`${title}: the action exited ${r.code}\n${r.stderr}`)
 }
 
@@ -69,7 +74,8 @@ function printStore(state: Record<string, any>): void {
   if (vendor === 'stackspot') {
     for (const ks of state.stackspot?.knowledgeSources ?? []) {
       lines.push(`Knowledge Source ${ks.slug}:`)
-      for (const o of ks.objects ?? []) lines.push(`  ${o.standalone ? '[manual] ' : ''}${o.file_path ?? '(no path)'}  checksum ${String(o.checksum ?? '').slice(0, 12)}…`)
+      for (const o of ks.objects ?? [])
+        lines.push(`  ${o.standalone ? '[manual] ' : ''}${o.file_path ?? '(no path)'}  checksum ${String(o.checksum ?? '').slice(0, 12)}…`)
     }
   } else if (vendor === 'staffify') {
     for (const kb of state.staffify?.knowledgeBases ?? []) {
@@ -102,7 +108,11 @@ async function main(): Promise<void> {
     step(`Vendor emulator on ${emu.url} (vendor: ${vendor})`)
     const token = 'ghs_demo_installation_token'
     emu.vendor('github').seed({ repo: 'octo/handbook', tokens: { [token]: { login: 'github-actions[bot]', type: 'Bot', id: 41898282 } } })
-    const common = demoInputs(vendor as Parameters<typeof demoInputs>[0], emu.url, { paths: 'docs/**/*.md', 'github-token': token, 'knowledge-base': vendor === 'stackspot' ? 'demo-docs' : 'Demo docs' })
+    const common = demoInputs(vendor as Parameters<typeof demoInputs>[0], emu.url, {
+      paths: 'docs/**/*.md',
+      'github-token': token,
+      'knowledge-base': vendor === 'stackspot' ? 'demo-docs' : 'Demo docs'
+    })
     const env = { KS_HTTP_BACKOFF_MS: '50' }
 
     repo = await makeRepo({
@@ -128,7 +138,10 @@ async function main(): Promise<void> {
     show('1. First push: a new branch, so a full sync', r1)
     expect(r1.outputs.uploaded === '5', 'five docs uploaded, src/app.ts ignored')
 
-    await repo.write({ 'docs/guide/usage.md': '# Usage\n\nCall the API with your key.\n\n## Rate limits\n\n100 requests a minute.\n', 'docs/changelog.md': '# Changelog\n\n- v1\n' })
+    await repo.write({
+      'docs/guide/usage.md': '# Usage\n\nCall the API with your key.\n\n## Rate limits\n\n100 requests a minute.\n',
+      'docs/changelog.md': '# Changelog\n\n- v1\n'
+    })
     await repo.rename('docs/old-name.md', 'docs/release.md')
     await repo.remove('docs/faq.md')
     await repo.commit('Edit usage, add changelog, rename release doc, drop FAQ')
@@ -145,7 +158,7 @@ async function main(): Promise<void> {
       headSha: second.after
     })
     show('2. Second push: edit, add, rename, delete', r2)
-    expect(!/Full reconcile/.test(r2.log), 'only the push\'s changes, diffed from the commit the first run synced')
+    expect(!/Full reconcile/.test(r2.log), "only the push's changes, diffed from the commit the first run synced")
     const plan = JSON.parse(r2.outputs.plan ?? '[]') as Array<{ path: string; outcome: string }>
     const outcome = (p: string) => plan.find((i) => i.path === p)?.outcome
     expect(outcome('docs/guide/usage.md') === 'replaced', 'usage.md replaced')
@@ -164,7 +177,16 @@ async function main(): Promise<void> {
       await git(repo.work, 'push', '-q', 'origin', 'docs-change')
       emu.vendor('github').seed({
         repo: 'octo/handbook',
-        pulls: [{ number: 12, title: 'Setup: require Node 24', body: 'Updates the setup guide.', head: { sha: head, repo: 'octo/handbook' }, base: { sha: second.after }, files: [{ filename: 'docs/guide/setup.md', status: 'modified' }] }]
+        pulls: [
+          {
+            number: 12,
+            title: 'Setup: require Node 24',
+            body: 'Updates the setup guide.',
+            head: { sha: head, repo: 'octo/handbook' },
+            base: { sha: second.after },
+            files: [{ filename: 'docs/guide/setup.md', status: 'modified' }]
+          }
+        ]
       })
       // fetch-depth: 2, as docs/agent.md recommends, so the prompt carries the diff of the docs.
       const ws3 = await repo.checkout(head, 2)
@@ -172,7 +194,15 @@ async function main(): Promise<void> {
         inputs: { ...common, 'agent-id': DEMO_ACCOUNTS.stackspotAgentId },
         workspace: ws3,
         eventName: 'pull_request',
-        payload: pullRequestPayload({ owner: 'octo', name: 'handbook', number: 12, headSha: head, baseSha: second.after, title: 'Setup: require Node 24', body: 'Updates the setup guide.' }),
+        payload: pullRequestPayload({
+          owner: 'octo',
+          name: 'handbook',
+          number: 12,
+          headSha: head,
+          baseSha: second.after,
+          title: 'Setup: require Node 24',
+          body: 'Updates the setup guide.'
+        }),
         emulatorUrl: emu.url,
         env
       })

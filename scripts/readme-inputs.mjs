@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 const root = new URL('..', import.meta.url)
 const yml = readFileSync(new URL('action.yml', root), 'utf8').split('\n')
 
+/** @param {string} v */
 function unquote(v) {
   const t = v.trim()
   if (t.startsWith('"') && t.endsWith('"')) return JSON.parse(t)
@@ -14,28 +15,41 @@ function unquote(v) {
   return t
 }
 
+/** @typedef {{ name: string, description: string, required: boolean, default: string | undefined }} Field */
+
+/** @param {'inputs' | 'outputs'} sectionName @returns {Field[]} */
 function fields(sectionName) {
+  /** @type {Field[]} */
   const out = []
   let inSection = false
+  /** @type {Field | undefined} */
   let current
   for (const line of yml) {
     if (/^\S/.test(line)) inSection = line.startsWith(`${sectionName}:`)
     if (!inSection) continue
     const f = /^ {2}([\w-]+):\s*$/.exec(line)
     if (f) {
-      current = { name: f[1], description: '', required: false, default: undefined }
+      current = { name: f[1] ?? '', description: '', required: false, default: undefined }
       out.push(current)
       continue
     }
     const p = /^ {4}(description|required|default):\s*(.*)$/.exec(line)
-    if (current && p) current[p[1]] = p[1] === 'required' ? unquote(p[2]) === 'true' : unquote(p[2])
+    if (!current || !p) continue
+    const value = unquote(p[2] ?? '')
+    if (p[1] === 'required') current.required = value === 'true'
+    else if (p[1] === 'default') current.default = value
+    else current.description = value
   }
   return out
 }
 
+/** @param {string} s */
 const esc = (s) => s.replace(/\|/g, '\\|')
 export function inputsTable() {
-  const rows = fields('inputs').map((i) => `| \`${i.name}\` | ${esc(i.description)} | ${i.required ? 'yes' : 'no'} | ${i.default === undefined || i.default === '' ? '' : `\`${esc(i.default)}\``} |`)
+  const rows = fields('inputs').map(
+    (i) =>
+      `| \`${i.name}\` | ${esc(i.description)} | ${i.required ? 'yes' : 'no'} | ${i.default === undefined || i.default === '' ? '' : `\`${esc(i.default)}\``} |`
+  )
   return ['| Name | Description | Required | Default |', '|---|---|---|---|', ...rows].join('\n')
 }
 export function outputsTable() {
@@ -43,6 +57,7 @@ export function outputsTable() {
   return ['| Name | Description |', '|---|---|', ...rows].join('\n')
 }
 
+/** @param {string} text @param {string} name @param {string} body */
 function replaceBetween(text, name, body) {
   const start = `<!-- ${name}:start -->`
   const end = `<!-- ${name}:end -->`

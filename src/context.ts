@@ -30,6 +30,7 @@ export interface RunContext {
   readonly serverUrl: string
   readonly apiUrl: string
   /** The raw webhook payload. */
+  // biome-ignore lint/suspicious/noExplicitAny: webhook payloads are untyped JSON; each field is checked where it is read
   readonly payload: Record<string, any>
   /** Set on pull_request*, pull_request_review* events. */
   readonly pullRequest?: {
@@ -50,8 +51,10 @@ export interface RunContext {
 }
 
 export function toRunContext(ctx: GithubContextLike, workspace: string, env: NodeJS.ProcessEnv = process.env): RunContext {
+  // biome-ignore lint/suspicious/noExplicitAny: as above, untyped webhook JSON
   const payload = (ctx.payload ?? {}) as Record<string, any>
   const { owner, repo } = ctx.repo
+  // biome-ignore lint/suspicious/noExplicitAny: as above, untyped webhook JSON
   const pr = payload.pull_request as Record<string, any> | undefined
   const headRepo: string | undefined = pr?.head?.repo?.full_name
   const baseRepo: string = pr?.base?.repo?.full_name ?? `${owner}/${repo}`

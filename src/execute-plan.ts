@@ -65,7 +65,10 @@ export async function executePlan(plan: readonly PlanItem[], adapter: VendorAdap
     const deletionKeys = new Set(deletions.map((d) => d.key))
     // The vendor may delete by itself only if everything it could delete is already planned for deletion by us.
     const completeSnapshot =
-      opts.fullScope && !overLimit && opts.remote.every((r) => scope.has(r.key) || deletionKeys.has(r.key)) && plan.every((i) => i.action !== 'skip' || !i.remote)
+      opts.fullScope &&
+      !overLimit &&
+      opts.remote.every((r) => scope.has(r.key) || deletionKeys.has(r.key)) &&
+      plan.every((i) => i.action !== 'skip' || !i.remote)
     try {
       const batch = await adapter.uploadBatch(
         uploads.map((i) => i.local!),

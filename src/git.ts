@@ -17,7 +17,12 @@ export function git(cwd: string, args: string[]): Promise<GitResult> {
         env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', GIT_PAGER: 'cat', LC_ALL: 'C' }
       },
       (error, stdout, stderr) => {
-        if (error) resolve({ ok: false, error: `${error.message}${stderr ? `: ${String(stderr).trim()}` : ''}`, code: (error as NodeJS.ErrnoException).code ?? undefined })
+        if (error)
+          resolve({
+            ok: false,
+            error: `${error.message}${stderr ? `: ${String(stderr).trim()}` : ''}`,
+            code: (error as NodeJS.ErrnoException).code ?? undefined
+          })
         else resolve({ ok: true, stdout: String(stdout) })
       }
     )

@@ -1,12 +1,21 @@
 // Over 350 lines on purpose: one request's whole life (auth, retries, rate limits, body cap, errors) reads best in one place.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 import { request, EnvHttpProxyAgent, getGlobalDispatcher, type Dispatcher } from 'undici'
 import type { z } from 'zod'
 import { VendorHttpError } from './errors.js'
 import type { Log } from './log.js'
 import { redact } from './secrets.js'
-import { MAX_SERVER_WAIT_MS, backoffBaseMs, decideRetry, header, resetToEpochMs, serverWaitTooLong, type AttemptOutcome, type ResponseHeaders } from './retry-policy.js'
+import {
+  MAX_SERVER_WAIT_MS,
+  backoffBaseMs,
+  decideRetry,
+  header,
+  resetToEpochMs,
+  serverWaitTooLong,
+  type AttemptOutcome,
+  type ResponseHeaders
+} from './retry-policy.js'
 
 // Callers read headers through the HTTP client; the parsing itself belongs to the retry policy.
 export { header, retryAfterMs } from './retry-policy.js'
@@ -201,7 +210,9 @@ export class HttpClient {
           continue
         case 'retry':
           if (res) {
-            this.options.log.info(`${this.vendor}: ${req.operation}: HTTP ${res.status}, retrying in ${(decision.afterMs / 1000).toFixed(1)} s (attempt ${attempt + 2} of ${maxRetries + 1})`)
+            this.options.log.info(
+              `${this.vendor}: ${req.operation}: HTTP ${res.status}, retrying in ${(decision.afterMs / 1000).toFixed(1)} s (attempt ${attempt + 2} of ${maxRetries + 1})`
+            )
           } else {
             this.options.log.debug(`${this.vendor}: ${req.operation}: ${networkFailure}; retrying in ${decision.afterMs} ms`)
           }

@@ -56,7 +56,13 @@ function isForkWithoutSecrets(context: RunContext): boolean {
 }
 
 /** A failed agent step is reported alongside the sync's results, never instead of them. */
-async function askAgent(settings: Settings, context: RunContext, sync: RunSyncResult, octokit: Octokit | undefined, tokenCache: TokenCache): Promise<AgentOutcome> {
+async function askAgent(
+  settings: Settings,
+  context: RunContext,
+  sync: RunSyncResult,
+  octokit: Octokit | undefined,
+  tokenCache: TokenCache
+): Promise<AgentOutcome> {
   try {
     const result = await core.group('Asking the StackSpot agent', () =>
       runAgentStep({

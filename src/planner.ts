@@ -55,7 +55,13 @@ export function planSync(input: PlanInput): PlanItem[] {
   }
 
   for (const s of input.skipped) {
-    items.set(s.path, { path: s.path, key: input.remotePrefix + s.path, action: 'skip', reason: s.reason, remote: remoteByKey.get(input.remotePrefix + s.path) })
+    items.set(s.path, {
+      path: s.path,
+      key: input.remotePrefix + s.path,
+      action: 'skip',
+      reason: s.reason,
+      remote: remoteByKey.get(input.remotePrefix + s.path)
+    })
   }
 
   for (const doc of input.docs) {
@@ -65,7 +71,15 @@ export function planSync(input: PlanInput): PlanItem[] {
     if (!remote) {
       items.set(doc.path, { path: doc.path, key: doc.key, action: 'upload', reason: `new in the store${suffix}`, local: doc, previousPath: from })
     } else if (input.isUnchanged(doc, remote)) {
-      items.set(doc.path, { path: doc.path, key: doc.key, action: 'unchanged', reason: `same content in the store${suffix}`, local: doc, remote, previousPath: from })
+      items.set(doc.path, {
+        path: doc.path,
+        key: doc.key,
+        action: 'unchanged',
+        reason: `same content in the store${suffix}`,
+        local: doc,
+        remote,
+        previousPath: from
+      })
     } else {
       // Some stores list no content hash; then only the upload itself can tell (and may find it unchanged).
       const why = remote.digest === undefined && remote.ids.length === 1 ? 'the store lists no content hash; compared on upload' : 'content changed'

@@ -81,7 +81,9 @@ function annotate(report: SyncReport): void {
 function logTotals(eventName: string, c: Counts, dryRun: boolean): void {
   const verb = dryRun ? 'Dry run planned' : 'Done'
   core.info(
-    forStdout(`${verb} (${eventName}): ${dryRun ? `${c.planned} writes planned, ` : ''}${c.uploaded} uploaded, ${c.deleted} deleted, ${c.unchanged} unchanged, ${c.skipped} skipped, ${c.failed} failed.`)
+    forStdout(
+      `${verb} (${eventName}): ${dryRun ? `${c.planned} writes planned, ` : ''}${c.uploaded} uploaded, ${c.deleted} deleted, ${c.unchanged} unchanged, ${c.skipped} skipped, ${c.failed} failed.`
+    )
   )
 }
 

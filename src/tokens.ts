@@ -68,7 +68,6 @@ export class TokenCache {
   }
 }
 
-
 // ---- token endpoints --------------------------------------------------------------------
 
 const TokenResponse = z.looseObject({ access_token: z.string().min(1), expires_in: z.coerce.number().optional() })

@@ -24,7 +24,9 @@ export async function checkWorkspace(run: RunContext, log: Log): Promise<void> {
     () => false
   )
   // Both at once: git starts slowly on a busy runner, and this runs before every sync.
-  const [inside, origin] = isDirectory ? await Promise.all([git(run.workspace, ['rev-parse', '--is-inside-work-tree']), git(run.workspace, ['remote', 'get-url', 'origin'])]) : []
+  const [inside, origin] = isDirectory
+    ? await Promise.all([git(run.workspace, ['rev-parse', '--is-inside-work-tree']), git(run.workspace, ['remote', 'get-url', 'origin'])])
+    : []
   if (inside && gitMissing(inside)) {
     throw new ActionError(
       `git is not installed on this runner, so the action cannot check that the workspace is a checkout of ${run.repository}. ${nothingDone}`,

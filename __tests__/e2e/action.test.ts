@@ -71,7 +71,11 @@ describe('toolchain', () => {
 
   it('has a dist/ that matches src/', { timeout: 180_000 }, () => {
     const root = resolve(import.meta.dirname, '../..')
-    const out = execFileSync(process.execPath, ['scripts/check-dist.mjs'], { cwd: root, encoding: 'utf8', env: { ...process.env, PATH: `${join(root, 'node_modules/.bin')}:${process.env.PATH}` } })
+    const out = execFileSync(process.execPath, ['scripts/check-dist.mjs'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${join(root, 'node_modules/.bin')}:${process.env.PATH}` }
+    })
     expect(out).toContain('dist/ matches src/')
   })
 })

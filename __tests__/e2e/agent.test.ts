@@ -34,7 +34,15 @@ beforeAll(async () => {
   // The KS already holds the base's docs: merging would replace a.md and upload new.md.
   emu.vendor('stackspot').seed({
     settings: { newKsDelayMs: 0 },
-    knowledgeSources: [{ slug: 'team-docs', objects: [{ file_path: `${FULL}/docs/a.md`, content: '# Alpha\n\nOld.\n', standalone: false }, { file_path: `${FULL}/docs/b.md`, content: '# Beta\n', standalone: false }] }]
+    knowledgeSources: [
+      {
+        slug: 'team-docs',
+        objects: [
+          { file_path: `${FULL}/docs/a.md`, content: '# Alpha\n\nOld.\n', standalone: false },
+          { file_path: `${FULL}/docs/b.md`, content: '# Beta\n', standalone: false }
+        ]
+      }
+    ]
   })
   emu.vendor('github').seed({
     repo: FULL,
@@ -82,7 +90,16 @@ describe('agent on pull requests, end to end', () => {
         inputs: inputs(),
         workspace,
         eventName: 'pull_request',
-        payload: pullRequestPayload({ owner: OWNER, name: NAME, number: PR, headSha: head, baseSha: base, action, title: 'Rework alpha', body: 'Please review @octocat' }),
+        payload: pullRequestPayload({
+          owner: OWNER,
+          name: NAME,
+          number: PR,
+          headSha: head,
+          baseSha: base,
+          action,
+          title: 'Rework alpha',
+          body: 'Please review @octocat'
+        }),
         emulatorUrl: emu.url,
         timeoutMs: 90_000
       })
@@ -100,7 +117,11 @@ describe('agent on pull requests, end to end', () => {
     // The prompt had the PR text and the real diff; nothing was written to the knowledge source.
     expect(agentState().conversations[0]!.turns[0]!.prompt).toContain('Please review @octocat')
     expect(agentState().conversations[0]!.turns[0]!.prompt).toContain('+New wording for the agent.')
-    expect(emu.requests.filter((r) => r.path.startsWith('/stackspot/') && !r.path.startsWith('/stackspot/idm') && !r.path.startsWith('/stackspot/agent') && r.method !== 'GET')).toEqual([])
+    expect(
+      emu.requests.filter(
+        (r) => r.path.startsWith('/stackspot/') && !r.path.startsWith('/stackspot/idm') && !r.path.startsWith('/stackspot/agent') && r.method !== 'GET'
+      )
+    ).toEqual([])
 
     const second = await run('synchronize')
     expect(second.code, second.log).toBe(0)
@@ -109,7 +130,12 @@ describe('agent on pull requests, end to end', () => {
     expect(second.outputs['comment-url']).toBe(first.outputs['comment-url'])
     expect(comments()[0]!.body).toContain('turn 2 of the conversation')
     // Only the runner's mask command may name the secret.
-    expect(second.log.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n')).not.toContain(DEMO_CLIENT.clientSecret)
+    expect(
+      second.log
+        .split('\n')
+        .filter((l) => !l.startsWith('::add-mask::'))
+        .join('\n')
+    ).not.toContain(DEMO_CLIENT.clientSecret)
     expect(comments()[0]!.body).not.toContain(DEMO_CLIENT.clientSecret)
   })
 

@@ -46,7 +46,12 @@ async function sync(extra: Record<string, string> = {}) {
 
 describe('Castrel end to end', () => {
   it('syncs each doc as one labelled document entry, then replaces, tombstones and skips unchanged ones', async () => {
-    emu.vendor('castrel').seed({ entries: [{ name: 'docs/a.md', labels: { team: 'sre' }, data: { content: 'by hand' } }, { name: 'On-call', data: { content: 'page the SRE' } }] })
+    emu.vendor('castrel').seed({
+      entries: [
+        { name: 'docs/a.md', labels: { team: 'sre' }, data: { content: 'by hand' } },
+        { name: 'On-call', data: { content: 'page the SRE' } }
+      ]
+    })
     const r1 = await sync()
     expect(r1.code, r1.log).toBe(0)
     expect(r1.outputs.uploaded).toBe('3')
@@ -80,7 +85,11 @@ describe('Castrel end to end', () => {
     expect(removedB.labels).toMatchObject({ owner: 'docs-team', 'managed-by': 'knowledge-sync', repo: 'octo/docs' })
     expect(r3.summary).toContain('marked removed')
     // The entries made by hand, one with the same name as a synced doc, are untouched.
-    expect(entries().filter((k) => !k.labels?.['managed-by']).map((k) => [k.name, k.data.content])).toEqual([
+    expect(
+      entries()
+        .filter((k) => !k.labels?.['managed-by'])
+        .map((k) => [k.name, k.data.content])
+    ).toEqual([
       ['docs/a.md', 'by hand'],
       ['On-call', 'page the SRE']
     ])

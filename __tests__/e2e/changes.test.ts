@@ -41,7 +41,10 @@ afterAll(async () => {
 
 /** Doc key → its entries' answers, in the Support knowledge base (tags outside this repository's namespace marked `foreign:`). */
 function store(): Record<string, string[]> {
-  const kb = emu.vendor('staffify').state().knowledgeBases.find((k) => k.name === 'Support')
+  const kb = emu
+    .vendor('staffify')
+    .state()
+    .knowledgeBases.find((k) => k.name === 'Support')
   const out: Record<string, string[]> = {}
   for (const e of kb?.entries ?? []) {
     const tagged = parseTag(e.question)?.key
@@ -161,7 +164,9 @@ describe('no push is lost after a failed run, end to end', () => {
     await seedCompareFromGit(push1.before, push2.after)
     const r = await run(push2)
     expect(r.code, r.log).toBe(0)
-    expect(r.log).toContain(`The run for ${push1.after.slice(0, 7)} did not succeed; syncing from ${push1.before.slice(0, 7)}, the last commit a successful run synced`)
+    expect(r.log).toContain(
+      `The run for ${push1.after.slice(0, 7)} did not succeed; syncing from ${push1.before.slice(0, 7)}, the last commit a successful run synced`
+    )
     expect(r.log).not.toMatch(/Full reconcile/)
     const s = store()
     expect(Object.keys(s).sort()).toEqual(['docs/a.md', 'docs/beta/b.md', 'docs/f.md', 'docs/g.md'])
@@ -182,7 +187,9 @@ describe('no push is lost after a failed run, end to end', () => {
     await seedCompareFromGit(push3.before, push3.after)
     const r = await run(push3, { 'github-token': limited })
     expect(r.code, r.log).toBe(0)
-    expect(r.log).toMatch(/::notice::Full reconcile: cannot tell which commit the last successful run of this workflow synced \(.*HTTP 403.*`permissions: actions: read`/)
+    expect(r.log).toMatch(
+      /::notice::Full reconcile: cannot tell which commit the last successful run of this workflow synced \(.*HTTP 403.*`permissions: actions: read`/
+    )
     expect(store()['docs/a.md']).toEqual(['Alpha v4.'])
   })
 })

@@ -16,7 +16,8 @@ import { runRecorded } from '../helpers/workflow-runs.ts'
 
 let emu: RunningEmulator<StaffifyEmulator | GithubEmulator>
 let repo: TestRepo
-const inputs = (emuUrl: string) => demoInputs('staffify', emuUrl, { 'knowledge-base': 'Plan test', paths: 'docs/**/*.md', 'github-token': GITHUB_EMULATOR_TOKEN })
+const inputs = (emuUrl: string) =>
+  demoInputs('staffify', emuUrl, { 'knowledge-base': 'Plan test', paths: 'docs/**/*.md', 'github-token': GITHUB_EMULATOR_TOKEN })
 
 beforeAll(async () => {
   emu = await startEmulator({ vendors: [createStaffifyEmulator(), createGithubEmulator()] })
@@ -47,7 +48,11 @@ describe('dry run on a push', () => {
     expect(r1.code, r1.log).toBe(0)
     expect(r1.outputs.uploaded).toBe('4')
 
-    await repo.write({ 'docs/edit.md': '# Edit\n\nVersion two.\n', 'docs/ünïcødé 日本.md': '# Unicode\n\nName with spaces and CJK.\n', 'docs/new.md': '# New\n\nAdded.\n' })
+    await repo.write({
+      'docs/edit.md': '# Edit\n\nVersion two.\n',
+      'docs/ünïcødé 日本.md': '# Unicode\n\nName with spaces and CJK.\n',
+      'docs/new.md': '# New\n\nAdded.\n'
+    })
     await repo.rename('docs/old-name.md', 'docs/guide/new-name.md')
     await repo.remove('docs/drop.md')
     await symlink('/etc/passwd', join(repo.work, 'docs/passwd.md'))

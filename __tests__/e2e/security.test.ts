@@ -236,7 +236,12 @@ describe('adversarial files', () => {
     // The earlier runs synced `before`: this push's run diffs from there (see docs/change-detection.md).
     recordSuccess(emu.vendor('github'), 'octo/docs', before)
     const r = await runAction({
-      inputs: demoInputs('stackspot', emu.url, { 'knowledge-base': slug, paths: 'docs/**\n-*.md', 'processing-timeout': '30', 'github-token': GITHUB_EMULATOR_TOKEN }),
+      inputs: demoInputs('stackspot', emu.url, {
+        'knowledge-base': slug,
+        paths: 'docs/**\n-*.md',
+        'processing-timeout': '30',
+        'github-token': GITHUB_EMULATOR_TOKEN
+      }),
       workspace: pushed,
       eventName: 'push',
       payload: pushPayload({ owner: 'octo', name: 'docs', before, after }),

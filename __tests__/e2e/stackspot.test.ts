@@ -22,13 +22,25 @@ beforeAll(async () => {
 afterAll(() => emu.close())
 
 const ss = () => emu.vendor('stackspot')
-const objects = (slug: string) => ss().state().knowledgeSources.find((k) => k.slug === slug)?.objects ?? []
+const objects = (slug: string) =>
+  ss()
+    .state()
+    .knowledgeSources.find((k) => k.slug === slug)?.objects ?? []
 /** `file path=content` for every object (`<owner/repo>/<path>` for the action's), manual ones as `-=content`, sorted. */
-const contents = (slug: string) => objects(slug).map((o) => `${o.file_path ?? '-'}=${o.content ?? `<${o.checksum.slice(0, 8)}>`}`).sort()
+const contents = (slug: string) =>
+  objects(slug)
+    .map((o) => `${o.file_path ?? '-'}=${o.content ?? `<${o.checksum.slice(0, 8)}>`}`)
+    .sort()
 const uploadRequests = () => emu.requests.filter((r) => r.method === 'POST' && /file-upload\/form|\/s3\/|objects\/batch/.test(r.route))
 
 function inputs(slug: string, extra: Record<string, string> = {}): Record<string, string> {
-  return demoInputs('stackspot', emu.url, { 'knowledge-base': slug, paths: 'docs/**/*.md', 'processing-timeout': '30', 'github-token': GITHUB_EMULATOR_TOKEN, ...extra })
+  return demoInputs('stackspot', emu.url, {
+    'knowledge-base': slug,
+    paths: 'docs/**/*.md',
+    'processing-timeout': '30',
+    'github-token': GITHUB_EMULATOR_TOKEN,
+    ...extra
+  })
 }
 
 /** A manual `workflow_dispatch` run: a full reconcile. */
@@ -37,7 +49,14 @@ async function dispatch(repo: TestRepo, slug: string, extra: Record<string, stri
   await repo.push()
   const workspace = await repo.checkout()
   emu.requests.length = 0
-  return runAction({ inputs: inputs(slug, extra), workspace, eventName: 'workflow_dispatch', payload: workflowDispatchPayload({ owner: 'octo', name }), emulatorUrl: emu.url, timeoutMs: 90_000 })
+  return runAction({
+    inputs: inputs(slug, extra),
+    workspace,
+    eventName: 'workflow_dispatch',
+    payload: workflowDispatchPayload({ owner: 'octo', name }),
+    emulatorUrl: emu.url,
+    timeoutMs: 90_000
+  })
 }
 
 /** A push of the work clone's new commit, after a push run that synced `before`. */
@@ -47,7 +66,14 @@ async function push(repo: TestRepo, slug: string, extra: Record<string, string> 
   const workspace = await repo.checkout(after, 2)
   recordSuccess(emu.vendor('github'), 'octo/docs', before)
   emu.requests.length = 0
-  return runAction({ inputs: inputs(slug, extra), workspace, eventName: 'push', payload: pushPayload({ owner: 'octo', name: 'docs', before, after }), emulatorUrl: emu.url, timeoutMs: 90_000 })
+  return runAction({
+    inputs: inputs(slug, extra),
+    workspace,
+    eventName: 'push',
+    payload: pushPayload({ owner: 'octo', name: 'docs', before, after }),
+    emulatorUrl: emu.url,
+    timeoutMs: 90_000
+  })
 }
 
 const DOCS = {
@@ -71,14 +97,24 @@ describe('StackSpot sync lifecycle', () => {
     const r = await dispatch(repo, slug)
     expect(r.code, r.log).toBe(0)
     expect(r.outputs).toMatchObject({ uploaded: '3', failed: '0', deleted: '0' })
-    expect(contents(slug)).toEqual(['octo/docs/docs/a.md=# Alpha\n\nFirst doc.\n', 'octo/docs/docs/guide/b.md=# Beta\n\nNested doc.\n', 'octo/docs/docs/ünïcode/日本語 guide.md=# 日本語\n\nUnicode path.\n'])
+    expect(contents(slug)).toEqual([
+      'octo/docs/docs/a.md=# Alpha\n\nFirst doc.\n',
+      'octo/docs/docs/guide/b.md=# Beta\n\nNested doc.\n',
+      'octo/docs/docs/ünïcode/日本語 guide.md=# 日本語\n\nUnicode path.\n'
+    ])
     // The new KS refused the first batch, then took it.
-    expect(uploadRequests().filter((x) => x.route.endsWith('/objects/batch')).map((x) => x.status)).toContain(403)
+    expect(
+      uploadRequests()
+        .filter((x) => x.route.endsWith('/objects/batch'))
+        .map((x) => x.status)
+    ).toContain(403)
     expect(r.summary).toMatch(/docs\/a\.md/)
   })
 
   it('manual objects added by hand are never touched', async () => {
-    ss().seed({ knowledgeSources: [{ slug, objects: [{ content: 'A note typed in the portal' }, { file_path: 'docs/manual.md', content: 'standalone upload' }] }] })
+    ss().seed({
+      knowledgeSources: [{ slug, objects: [{ content: 'A note typed in the portal' }, { file_path: 'docs/manual.md', content: 'standalone upload' }] }]
+    })
     await repo.remove('docs/a.md')
     const r = await dispatch(repo, slug)
     expect(r.code, r.log).toBe(0)
@@ -133,7 +169,7 @@ describe('StackSpot sync lifecycle', () => {
     expect(objects(slug).filter((o) => o.file_path === 'octo/docs/docs/a.md')).toHaveLength(1)
   })
 
-  it('a persistent failure on one file fails the run, keeps that file\'s old object and deletes nothing', async () => {
+  it("a persistent failure on one file fails the run, keeps that file's old object and deletes nothing", async () => {
     const before = contents(slug)
     emu.faults.add({ kind: 'vendor', name: 'stackspot-processing-error', match: 'docs/a.md', persistent: true })
     await repo.write({ 'docs/a.md': '# Alpha\n\nBroken version.\n', 'docs/c.md': '# C\n' })
@@ -172,7 +208,11 @@ describe('StackSpot limits', () => {
       const batches = emu.requests.filter((x) => x.route.endsWith('/objects/batch'))
       expect(batches.length).toBeGreaterThanOrEqual(2)
       expect(batches.every((b) => b.status === 202)).toBe(true)
-      expect(objects('big').map((o) => o.file_path).sort()).toEqual(['octo/docs/docs/1.md', 'octo/docs/docs/2.md', 'octo/docs/docs/3.md', 'octo/docs/docs/small.md'])
+      expect(
+        objects('big')
+          .map((o) => o.file_path)
+          .sort()
+      ).toEqual(['octo/docs/docs/1.md', 'octo/docs/docs/2.md', 'octo/docs/docs/3.md', 'octo/docs/docs/small.md'])
       expect(emu.requests.some((x) => x.path.includes('huge'))).toBe(false)
     } finally {
       await repo.cleanup()
@@ -181,7 +221,7 @@ describe('StackSpot limits', () => {
 })
 
 describe('two repositories into one KS', () => {
-  it('each syncs its own folder and never deletes the other\'s objects', async () => {
+  it("each syncs its own folder and never deletes the other's objects", async () => {
     emu.reset()
     ss().seed({ settings: { newKsDelayMs: 0 }, knowledgeSources: [{ slug: 'shared' }] })
     const one = await makeRepo({ 'docs/one/a.md': 'one-a', 'docs/one/b.md': 'one-b' })
@@ -196,7 +236,12 @@ describe('two repositories into one KS', () => {
       await two.write({ 'docs/two/a.md': 'two-a v2', 'docs/two/c.md': 'two-c' })
       const r2 = await dispatch(two, 'shared', { paths: 'docs/two/**' }, 'two')
       expect(r2.code, r2.log).toBe(0)
-      expect(contents('shared')).toEqual(['octo/one/docs/one/a.md=one-a', 'octo/two/docs/two/a.md=two-a v2', 'octo/two/docs/two/b.md=two-b', 'octo/two/docs/two/c.md=two-c'])
+      expect(contents('shared')).toEqual([
+        'octo/one/docs/one/a.md=one-a',
+        'octo/two/docs/two/a.md=two-a v2',
+        'octo/two/docs/two/b.md=two-b',
+        'octo/two/docs/two/c.md=two-c'
+      ])
       // With another repository's objects in the KS, StackSpot's auto-delete is never asked for.
       expect(emu.requests.filter((x) => x.route.endsWith('/objects/batch')).map((x) => x.path.split('?')[1])).toEqual(['auto-delete=false'])
     } finally {
@@ -219,7 +264,12 @@ describe('two repositories with the same paths, one KS, default inputs', () => {
       expect(r2.outputs).toMatchObject({ uploaded: '2', deleted: '0' })
       // A complete snapshot of two's docs, but the KS holds another repository's objects: StackSpot's auto-delete could remove them.
       expect(emu.requests.filter((x) => x.route.endsWith('/objects/batch')).map((x) => x.path.split('?')[1])).toEqual(['auto-delete=false'])
-      expect(contents('same-paths')).toEqual(['octo/one/docs/index.md=one index', 'octo/one/docs/only-one.md=one only', 'octo/two/docs/guide.md=two guide', 'octo/two/docs/index.md=two index'])
+      expect(contents('same-paths')).toEqual([
+        'octo/one/docs/index.md=one index',
+        'octo/one/docs/only-one.md=one only',
+        'octo/two/docs/guide.md=two guide',
+        'octo/two/docs/index.md=two index'
+      ])
 
       await one.write({ 'docs/index.md': 'one index v2' })
       const r3 = await dispatch(one, 'same-paths', {}, 'one')
@@ -231,7 +281,12 @@ describe('two repositories with the same paths, one KS, default inputs', () => {
       const r4 = await dispatch(two, 'same-paths', {}, 'two')
       expect(r4.code, r4.log).toBe(0)
       expect(r4.outputs).toMatchObject({ uploaded: '2', deleted: '1' })
-      expect(contents('same-paths')).toEqual(['octo/one/docs/index.md=one index v2', 'octo/one/docs/only-one.md=one only', 'octo/two/docs/guide.md=two guide v2', 'octo/two/docs/more.md=two more'])
+      expect(contents('same-paths')).toEqual([
+        'octo/one/docs/index.md=one index v2',
+        'octo/one/docs/only-one.md=one only',
+        'octo/two/docs/guide.md=two guide v2',
+        'octo/two/docs/more.md=two more'
+      ])
     } finally {
       await one.cleanup()
       await two.cleanup()
@@ -242,7 +297,10 @@ describe('two repositories with the same paths, one KS, default inputs', () => {
 describe('StackSpot credentials', () => {
   it('a wrong client secret fails before anything is read or written, naming the inputs and permissions, secret masked', async () => {
     emu.reset()
-    ss().seed({ settings: { newKsDelayMs: 0 }, knowledgeSources: [{ slug: 'locked', objects: [{ file_path: 'octo/docs/docs/a.md', content: 'kept', standalone: false }] }] })
+    ss().seed({
+      settings: { newKsDelayMs: 0 },
+      knowledgeSources: [{ slug: 'locked', objects: [{ file_path: 'octo/docs/docs/a.md', content: 'kept', standalone: false }] }]
+    })
     const repo = await makeRepo({ 'docs/a.md': 'changed' })
     try {
       const secret = 'wrong-secret-value-123'

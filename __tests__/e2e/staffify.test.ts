@@ -5,7 +5,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
 import { demoInputs } from '../../emulator/demo-accounts.ts'
-import { createStaffifyEmulator, type StaffifyEmulator, type StaffifyEntry, type StaffifySeed, type StaffifyStateKb } from '../../emulator/vendors/staffify/index.ts'
+import {
+  createStaffifyEmulator,
+  type StaffifyEmulator,
+  type StaffifyEntry,
+  type StaffifySeed,
+  type StaffifyStateKb
+} from '../../emulator/vendors/staffify/index.ts'
 import { keyInNamespace } from '../../src/namespace.js'
 import { parseTag } from '../../src/vendors/staffify/entries.js'
 import { makeRepo, type TestRepo } from '../helpers/git-repo.js'
@@ -95,7 +101,12 @@ describe('Staffify sync lifecycle', () => {
     const long = docs['docs/long.md']!
     expect(long.length).toBeGreaterThan(1)
     for (const e of long) expect(e.question.length + e.answer.length).toBeLessThanOrEqual(8_000)
-    expect(long.map((e) => e.answer).join('').replace(/\s+/g, '')).toBe(longSection.replace(/\s+/g, ''))
+    expect(
+      long
+        .map((e) => e.answer)
+        .join('')
+        .replace(/\s+/g, '')
+    ).toBe(longSection.replace(/\s+/g, ''))
     expect(Object.keys(docs).sort()).toEqual(['docs/a.md', 'docs/b.md', 'docs/long.md', 'manual'])
   })
 
@@ -106,7 +117,7 @@ describe('Staffify sync lifecycle', () => {
     expect(writes()).toEqual([])
   })
 
-  it('edit, rename and delete: each doc\'s entries replaced or removed exactly, manual entries kept', async () => {
+  it("edit, rename and delete: each doc's entries replaced or removed exactly, manual entries kept", async () => {
     const before = byDoc(kbNamed('Support'))
     await repo.write({ 'docs/a.md': '# Alpha guide\n\nAlpha intro, revised.\n\n## Install\n\nRun the installer.\n' })
     await repo.rename('docs/b.md', 'docs/beta/b.md')
@@ -213,7 +224,7 @@ describe('Staffify knowledge base resolution', () => {
   })
 })
 
-describe('Staffify failures in the user\'s terms', () => {
+describe("Staffify failures in the user's terms", () => {
   let repo: TestRepo
   beforeAll(async () => {
     repo = await repoFromOrigin()
@@ -322,7 +333,11 @@ describe('two repositories with the same paths, one knowledge base, default inpu
         manual: ['Always.']
       })
       // What an agent reads as the question names the repository the doc came from.
-      expect(kbNamed('Support').entries.map((e) => e.question).sort()).toEqual([
+      expect(
+        kbNamed('Support')
+          .entries.map((e) => e.question)
+          .sort()
+      ).toEqual([
         expect.stringMatching(/^Index \[octo\/one\/docs\/index\.md · 1\/1 · [0-9a-f]{12}\]$/),
         expect.stringMatching(/^Only one \[octo\/one\/docs\/only-one\.md · 1\/1 · [0-9a-f]{12}\]$/),
         'Opening hours?',

@@ -27,7 +27,10 @@ beforeEach(async () => {
 })
 
 const telzino = () => emu.vendor('telzino')
-const sources = () => telzino().state().knowledgeBases.find((k) => k.name === 'Docs')?.sources ?? []
+const sources = () =>
+  telzino()
+    .state()
+    .knowledgeBases.find((k) => k.name === 'Docs')?.sources ?? []
 const files = () =>
   sources()
     .filter((s) => s.source_type === 'file')
@@ -57,8 +60,21 @@ describe('Telzino end to end', () => {
     expect(JSON.parse(r1.outputs.plan!).find((i: { path: string }) => i.path === 'docs/pic.png').reason).toMatch(/not a type Telzino ingests/)
 
     // A manual file and a URL source appear; a re-run ingests nothing and touches neither.
-    const [kbId] = telzino().state().knowledgeBases.map((k) => k.id)
-    telzino().seed({ knowledgeBases: [{ id: kbId, name: 'Docs', sources: [{ name: 'handbook.pdf', content: 'by hand', contentHash: 'x' }, { source_type: 'url', url: 'https://example.com/docs' }] }] })
+    const [kbId] = telzino()
+      .state()
+      .knowledgeBases.map((k) => k.id)
+    telzino().seed({
+      knowledgeBases: [
+        {
+          id: kbId,
+          name: 'Docs',
+          sources: [
+            { name: 'handbook.pdf', content: 'by hand', contentHash: 'x' },
+            { source_type: 'url', url: 'https://example.com/docs' }
+          ]
+        }
+      ]
+    })
     const r2 = await sync()
     expect(r2.code, r2.log).toBe(0)
     expect(r2.outputs.unchanged).toBe('3')
@@ -71,7 +87,11 @@ describe('Telzino end to end', () => {
     const r3 = await sync()
     expect(r3.code, r3.log).toBe(0)
     expect(files()).toEqual(['handbook.pdf=by hand:active', 'octo/docs/docs/a.md=# Alpha v2:active', 'octo/docs/docs/new.md=# Moving:active'])
-    expect(sources().filter((s) => s.source_type === 'url').map((s) => s.url)).toEqual(['https://example.com/docs'])
+    expect(
+      sources()
+        .filter((s) => s.source_type === 'url')
+        .map((s) => s.url)
+    ).toEqual(['https://example.com/docs'])
   })
 
   it('keeps the old source when the new one fails to ingest, and fails the run', async () => {
@@ -116,7 +136,11 @@ describe('Telzino end to end', () => {
   it('adds the url-sources and never deletes them', async () => {
     const r = await sync({ 'url-sources': 'https://docs.example.com' })
     expect(r.code, r.log).toBe(0)
-    expect(sources().filter((s) => s.source_type === 'url').map((s) => s.url)).toEqual(['https://docs.example.com'])
+    expect(
+      sources()
+        .filter((s) => s.source_type === 'url')
+        .map((s) => s.url)
+    ).toEqual(['https://docs.example.com'])
     await sync()
     expect(sources().filter((s) => s.source_type === 'url')).toHaveLength(1)
   })

@@ -40,12 +40,27 @@ beforeEach(() => {
   emu.reset()
   emu.vendor('stackspot').seed({
     settings: { newKsDelayMs: 0 },
-    knowledgeSources: [{ slug: 'team-docs', objects: [{ file_path: 'octo/docs/docs/a.md', content: 'A', standalone: false }, { file_path: 'octo/docs/docs/b.md', content: 'B', standalone: false }] }]
+    knowledgeSources: [
+      {
+        slug: 'team-docs',
+        objects: [
+          { file_path: 'octo/docs/docs/a.md', content: 'A', standalone: false },
+          { file_path: 'octo/docs/docs/b.md', content: 'B', standalone: false }
+        ]
+      }
+    ]
   })
 })
 
 const contents = () =>
-  (emu.vendor('stackspot').state().knowledgeSources.find((k) => k.slug === 'team-docs')?.objects ?? []).map((o) => `${o.file_path}=${o.content}`).sort()
+  (
+    emu
+      .vendor('stackspot')
+      .state()
+      .knowledgeSources.find((k) => k.slug === 'team-docs')?.objects ?? []
+  )
+    .map((o) => `${o.file_path}=${o.content}`)
+    .sort()
 const dispatch = (workspace: string, sha?: string) =>
   runAction({
     inputs: demoInputs('stackspot', emu.url, { 'knowledge-base': 'team-docs', paths: 'docs/**/*.md' }),

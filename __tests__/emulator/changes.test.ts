@@ -63,7 +63,15 @@ async function detect(eventName: string, payload: Record<string, any>, workspace
   const lastSynced = opts.lastSynced === undefined ? (eventName === 'push' ? payload.before : null) : opts.lastSynced
   if (lastSynced && !/^0+$/.test(lastSynced)) seedRun(lastSynced)
   const run = toRunContext(
-    { eventName, sha, payload, serverUrl: 'https://github.com', apiUrl: `${emu.url}/github`, repo: { owner: OWNER, repo: NAME }, runId: 'runId' in opts ? opts.runId : RUN_ID },
+    {
+      eventName,
+      sha,
+      payload,
+      serverUrl: 'https://github.com',
+      apiUrl: `${emu.url}/github`,
+      repo: { owner: OWNER, repo: NAME },
+      runId: 'runId' in opts ? opts.runId : RUN_ID
+    },
     workspace,
     { GITHUB_WORKFLOW_REF: 'workflowRef' in opts ? opts.workflowRef : WORKFLOW_REF }
   )
@@ -73,7 +81,12 @@ async function detect(eventName: string, payload: Record<string, any>, workspace
 const byPath = (changes: readonly FileChange[]) => [...changes].sort((a, b) => a.path.localeCompare(b.path))
 const apiCalls = (fragment: string) => emu.requests.filter((r) => r.path.includes(fragment))
 
-function seedCompare(base: string, head: string, files: Array<{ filename: string; status: string; previous_filename?: string }>, status: SeedCompare['status'] = 'ahead') {
+function seedCompare(
+  base: string,
+  head: string,
+  files: Array<{ filename: string; status: string; previous_filename?: string }>,
+  status: SeedCompare['status'] = 'ahead'
+) {
   emu.vendor('github').seed({ repo: `${OWNER}/${NAME}`, compares: [{ base, head, status, files }] })
 }
 
@@ -188,7 +201,15 @@ describe('push', () => {
         }
       }) as unknown as ReturnType<typeof getOctokit>
     const run = toRunContext(
-      { eventName: 'push', sha: after, payload: pushPayload({ owner: OWNER, name: NAME, before, after }), serverUrl: '', apiUrl: '', repo: { owner: OWNER, repo: NAME }, runId: RUN_ID },
+      {
+        eventName: 'push',
+        sha: after,
+        payload: pushPayload({ owner: OWNER, name: NAME, before, after }),
+        serverUrl: '',
+        apiUrl: '',
+        repo: { owner: OWNER, repo: NAME },
+        runId: RUN_ID
+      },
       ws,
       { GITHUB_WORKFLOW_REF: WORKFLOW_REF }
     )
@@ -203,7 +224,9 @@ describe('push', () => {
     const ws = await repo!.checkout(after, 1)
     const result = await detect('push', pushPayload({ owner: OWNER, name: NAME, before, after }), ws, { withToken: false })
     expect(result.kind === 'full' && result.reason).toMatch(/github-token is empty.*`permissions: actions: read`/)
-    await expect(detect('push', pushPayload({ owner: OWNER, name: NAME, before, after }), ws, { withToken: false, mode: 'changed' })).rejects.toThrow(ActionError)
+    await expect(detect('push', pushPayload({ owner: OWNER, name: NAME, before, after }), ws, { withToken: false, mode: 'changed' })).rejects.toThrow(
+      ActionError
+    )
   })
 
   it('a new branch (before all zeros) is a full reconcile in auto and an error in changed', async () => {
@@ -309,9 +332,13 @@ describe('push after a failed or cancelled run', () => {
     const result = await detect('push', pushPayload({ owner: OWNER, name: NAME, ...second }), repo!.work, { lastSynced: null, log })
     expect(result).toMatchObject({ kind: 'diff', source: `push ${base.slice(0, 7)}..${second.after.slice(0, 7)} (git, from the last synced commit)` })
     expect(byPath((result as any).changes)).toEqual(BOTH_PUSHES)
-    expect(log.lines.join('\n')).toContain(`The run for ${first.after.slice(0, 7)} did not succeed; syncing from ${base.slice(0, 7)}, the last commit a successful run synced`)
+    expect(log.lines.join('\n')).toContain(
+      `The run for ${first.after.slice(0, 7)} did not succeed; syncing from ${base.slice(0, 7)}, the last commit a successful run synced`
+    )
     const lookups = apiCalls('/actions/')
-    expect(lookups.map((r) => r.path)).toEqual([`/github/repos/${OWNER}/${NAME}/actions/workflows/knowledge-sync.yml/runs?branch=main&event=push&status=success&per_page=20`])
+    expect(lookups.map((r) => r.path)).toEqual([
+      `/github/repos/${OWNER}/${NAME}/actions/workflows/knowledge-sync.yml/runs?branch=main&event=push&status=success&per_page=20`
+    ])
   })
 
   it('uses the compare API from that commit in a shallow clone, and a cancelled run counts as not synced', async () => {
@@ -319,7 +346,11 @@ describe('push after a failed or cancelled run', () => {
     seedRun(base, { id: 100 })
     seedRun(first.after, { id: 101, conclusion: 'cancelled' })
     const ws = await repo!.checkout(second.after, 1)
-    seedCompare(base, second.after, BOTH_PUSHES.map((c) => ({ filename: c.path, status: c.status })))
+    seedCompare(
+      base,
+      second.after,
+      BOTH_PUSHES.map((c) => ({ filename: c.path, status: c.status }))
+    )
     const result = await detect('push', pushPayload({ owner: OWNER, name: NAME, ...second }), ws, { lastSynced: null })
     expect(result).toMatchObject({ kind: 'diff', source: `push ${base.slice(0, 7)}..${second.after.slice(0, 7)} (compare API, from the last synced commit)` })
     expect(byPath((result as any).changes)).toEqual(BOTH_PUSHES)
@@ -370,7 +401,9 @@ describe('push after a failed or cancelled run', () => {
     seedRun(first.after, { id: 101, conclusion: 'failure' })
     const none = await detect('push', pushPayload({ owner: OWNER, name: NAME, ...second }), repo!.work, { lastSynced: null })
     expect(none.kind === 'full' && none.reason).toMatch(/no run of this workflow on main has succeeded yet/)
-    await expect(detect('push', pushPayload({ owner: OWNER, name: NAME, ...second }), repo!.work, { lastSynced: null, mode: 'changed' })).rejects.toThrow(/has succeeded yet/)
+    await expect(detect('push', pushPayload({ owner: OWNER, name: NAME, ...second }), repo!.work, { lastSynced: null, mode: 'changed' })).rejects.toThrow(
+      /has succeeded yet/
+    )
 
     // A commit only on another line of history (rewritten away, or from a re-run of a later push).
     await git(repo!.work, 'checkout', '-q', '-b', 'side', first.before)
@@ -497,7 +530,9 @@ describe('other events', () => {
   })
 
   it('mode changed fails on events without a diff, suggesting auto or full', async () => {
-    const error = await detect('workflow_dispatch', workflowDispatchPayload({ owner: OWNER, name: NAME }), repo!.work, { mode: 'changed' }).catch((e: unknown) => e)
+    const error = await detect('workflow_dispatch', workflowDispatchPayload({ owner: OWNER, name: NAME }), repo!.work, { mode: 'changed' }).catch(
+      (e: unknown) => e
+    )
     expect(error).toBeInstanceOf(ActionError)
     expect((error as ActionError).hint).toMatch(/mode `auto`.*mode `full`/)
   })

@@ -45,15 +45,36 @@ describe('StackSpot agent emulator', () => {
 
   it('REST: the documented body, deterministic answer naming the docs, conversation continued', async () => {
     const t = await token()
-    const res = await chat({ user_prompt: 'Changed docs:\n- docs/a.md\n- docs/b.md', streaming: false, stackspot_knowledge: 'true', return_ks_in_response: true, use_conversation: true }, t)
+    const res = await chat(
+      {
+        user_prompt: 'Changed docs:\n- docs/a.md\n- docs/b.md',
+        streaming: false,
+        stackspot_knowledge: 'true',
+        return_ks_in_response: true,
+        use_conversation: true
+      },
+      t
+    )
     expect(res.status).toBe(200)
     const body = (await res.json()) as Record<string, any>
-    expect(Object.keys(body).sort()).toEqual(['conversation_id', 'cross_account_source', 'knowledge_source_id', 'message', 'source', 'stop_reason', 'tokens', 'tools_id', 'upload_ids'])
+    expect(Object.keys(body).sort()).toEqual([
+      'conversation_id',
+      'cross_account_source',
+      'knowledge_source_id',
+      'message',
+      'source',
+      'stop_reason',
+      'tokens',
+      'tools_id',
+      'upload_ids'
+    ])
     expect(body.message).toContain('Reviewed 2 changed docs: docs/a.md, docs/b.md.')
     expect(body.tokens).toEqual({ user: expect.any(Number), enrichment: expect.any(Number), output: expect.any(Number) })
     expect(body.knowledge_source_id).toEqual(['01DEMOKS0000000000000000AA'])
     expect(body.conversation_id).toMatch(/^[0-9A-Z]{26}$/)
-    const again = (await (await chat({ user_prompt: 'more', streaming: false, use_conversation: true, conversation_id: body.conversation_id }, t)).json()) as Record<string, any>
+    const again = (await (
+      await chat({ user_prompt: 'more', streaming: false, use_conversation: true, conversation_id: body.conversation_id }, t)
+    ).json()) as Record<string, any>
     expect(again.conversation_id).toBe(body.conversation_id)
     expect(again.message).toContain('turn 2')
     expect(state().conversations).toHaveLength(1)

@@ -32,12 +32,15 @@ const doc = (name: string, extra: Record<string, unknown> = {}) => ({
 describe('Castrel emulator', () => {
   it('wraps answers in the {code, message, data} envelope and refuses an unknown PAT', async () => {
     const created = await call('create', doc('Runbook'))
-    expect(created).toMatchObject({ status: 200, body: { code: 200, message: 'common.success', data: { id: 1, name: 'Runbook', type: 'document', source: 'custom' } } })
+    expect(created).toMatchObject({
+      status: 200,
+      body: { code: 200, message: 'common.success', data: { id: 1, name: 'Runbook', type: 'document', source: 'custom' } }
+    })
     expect((await call('1')).body.data.data).toEqual({ document_content: '# Runbook' })
     expect((await call('list', {}, 'wrong')).status).toBe(401)
   })
 
-  it('answers validation errors as HTTP 200 with code 400, per the docs\' rules', async () => {
+  it("answers validation errors as HTTP 200 with code 400, per the docs' rules", async () => {
     const cases: Array<[unknown, RegExp]> = [
       [doc('   '), /name_required/],
       [doc('x'.repeat(256)), /name_too_long/],
@@ -78,7 +81,17 @@ describe('Castrel emulator', () => {
     const all = await call('list', {})
     expect(all.body.data.page).toBeNull()
     expect(all.body.data.items).toHaveLength(5)
-    const eq = await call('list', { filters: { labels: { operator: 'eq', values: [{ key: 'team', value: 'a' }, { key: 'env', value: 'prod' }] } } })
+    const eq = await call('list', {
+      filters: {
+        labels: {
+          operator: 'eq',
+          values: [
+            { key: 'team', value: 'a' },
+            { key: 'env', value: 'prod' }
+          ]
+        }
+      }
+    })
     expect(eq.body.data.items.map((k: { name: string }) => k.name)).toEqual(['d1', 'd3'])
     const page = await call('list', { page: { page_no: 2, page_size: 2 }, sort: { order_by: 'created_at', order: 'asc' } })
     expect(page.body.data.page).toEqual({ total: 5, page_num: 2, page_size: 2 })
@@ -99,7 +112,10 @@ describe('Castrel emulator', () => {
   })
 
   it('has no delete endpoint', async () => {
-    const res = await fetch(`${emu.url}/castrel/personal/v1/knowledge/1`, { method: 'DELETE', headers: { authorization: `Bearer ${DEMO_ACCOUNTS.castrel.pat}` } })
+    const res = await fetch(`${emu.url}/castrel/personal/v1/knowledge/1`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${DEMO_ACCOUNTS.castrel.pat}` }
+    })
     expect(res.status).toBe(404)
   })
 })

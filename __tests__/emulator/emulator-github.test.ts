@@ -118,13 +118,30 @@ describe('GitHub emulator: compare', () => {
   it('answers the GitHub shape, with short shas accepted, and 404 for an unseeded comparison', async () => {
     await seed({
       repo: REPO,
-      compares: [{ base, head, status: 'ahead', commits: [{ sha: head }], files: [{ filename: 'docs/new name.md', status: 'renamed', previous_filename: 'docs/old.md' }, { filename: 'docs/gone.md', status: 'removed' }] }]
+      compares: [
+        {
+          base,
+          head,
+          status: 'ahead',
+          commits: [{ sha: head }],
+          files: [
+            { filename: 'docs/new name.md', status: 'renamed', previous_filename: 'docs/old.md' },
+            { filename: 'docs/gone.md', status: 'removed' }
+          ]
+        }
+      ]
     })
     const r = await call('GET', `/repos/${REPO}/compare/${base.slice(0, 7)}...${head}`)
     expect(r.status).toBe(200)
     expect(r.body).toMatchObject({ status: 'ahead', ahead_by: 1, behind_by: 0, total_commits: 1, base_commit: { sha: base }, merge_base_commit: { sha: base } })
     expect(r.body.files).toEqual([
-      expect.objectContaining({ filename: 'docs/new name.md', status: 'renamed', previous_filename: 'docs/old.md', sha: expect.any(String), blob_url: expect.any(String) }),
+      expect.objectContaining({
+        filename: 'docs/new name.md',
+        status: 'renamed',
+        previous_filename: 'docs/old.md',
+        sha: expect.any(String),
+        blob_url: expect.any(String)
+      }),
       expect.objectContaining({ filename: 'docs/gone.md', status: 'removed' })
     ])
     expect(r.body.files[1]).not.toHaveProperty('previous_filename')
@@ -154,13 +171,28 @@ describe('GitHub emulator: compare', () => {
 })
 
 describe('GitHub emulator: pull requests', () => {
-  const pull = (number: number, n: number) => ({ number, title: `PR ${number}`, body: 'Body', head: { sha: 'a'.repeat(40), repo: 'fork/docs' }, base: { sha: 'b'.repeat(40) }, files: files(n) })
+  const pull = (number: number, n: number) => ({
+    number,
+    title: `PR ${number}`,
+    body: 'Body',
+    head: { sha: 'a'.repeat(40), repo: 'fork/docs' },
+    base: { sha: 'b'.repeat(40) },
+    files: files(n)
+  })
 
   it('GET a pull request in GitHub shape, changed_files counting every file', async () => {
     await seed({ repo: REPO, pulls: [pull(7, 3500)] })
     const r = await call('GET', `/repos/${REPO}/pulls/7`)
     expect(r.status).toBe(200)
-    expect(r.body).toMatchObject({ number: 7, title: 'PR 7', body: 'Body', state: 'open', changed_files: 3500, head: { sha: 'a'.repeat(40), repo: { full_name: 'fork/docs', fork: true } }, base: { sha: 'b'.repeat(40), repo: { full_name: REPO } } })
+    expect(r.body).toMatchObject({
+      number: 7,
+      title: 'PR 7',
+      body: 'Body',
+      state: 'open',
+      changed_files: 3500,
+      head: { sha: 'a'.repeat(40), repo: { full_name: 'fork/docs', fork: true } },
+      base: { sha: 'b'.repeat(40), repo: { full_name: REPO } }
+    })
     expect((await call('GET', `/repos/${REPO}/pulls/8`)).status).toBe(404)
   })
 
@@ -208,10 +240,24 @@ describe('GitHub emulator: workflow runs', () => {
     expect(all.status).toBe(200)
     expect(all.body.workflow_runs.map((r: any) => r.id)).toEqual([15, 14, 13, 12, 11])
     expect(all.body.total_count).toBe(5)
-    const { data } = await octokit().rest.actions.listWorkflowRuns({ owner: 'octo', repo: 'docs', workflow_id: all.body.workflow_runs[0].workflow_id, branch: 'main', event: 'push', status: 'success', per_page: 20 })
+    const { data } = await octokit().rest.actions.listWorkflowRuns({
+      owner: 'octo',
+      repo: 'docs',
+      workflow_id: all.body.workflow_runs[0].workflow_id,
+      branch: 'main',
+      event: 'push',
+      status: 'success',
+      per_page: 20
+    })
     expect(data.workflow_runs.map((r) => [r.id, r.head_sha, r.status, r.conclusion])).toEqual([[11, 'a'.repeat(40), 'completed', 'success']])
     const one = await octokit().rest.actions.getWorkflowRun({ owner: 'octo', repo: 'docs', run_id: 15 })
-    expect(one.data).toMatchObject({ id: 15, status: 'in_progress', conclusion: null, path: '.github/workflows/knowledge-sync.yml', workflow_id: data.workflow_runs[0]!.workflow_id })
+    expect(one.data).toMatchObject({
+      id: 15,
+      status: 'in_progress',
+      conclusion: null,
+      path: '.github/workflows/knowledge-sync.yml',
+      workflow_id: data.workflow_runs[0]!.workflow_id
+    })
   })
 
   it('answers 404 for an unknown workflow or run, and 403 to a token without `actions` access', async () => {
@@ -281,7 +327,12 @@ describe('GitHub emulator: issue comments', () => {
     expect(long.status).toBe(422)
     expect(long.body.errors[0].message).toMatch(/maximum is 65536/)
     expect((await call('POST', `/repos/${REPO}/issues/99/comments`, { body: { body: 'x' } })).status).toBe(404)
-    expect(emu.vendor('github').state().comments[`${REPO}#12`]!.map((c) => c.body)).toEqual(['mine'])
+    expect(
+      emu
+        .vendor('github')
+        .state()
+        .comments[`${REPO}#12`]!.map((c) => c.body)
+    ).toEqual(['mine'])
   })
 
   it('reset() clears comments, pulls and seeded tokens', async () => {

@@ -16,7 +16,9 @@ const echo: VendorEmulator = {
     })
   },
   state: () => ({ items }),
-  reset: () => void (items = []),
+  reset: () => {
+    items = []
+  },
   seed: (body) => {
     items.push(...((body as { items: string[] }).items ?? []))
     return { items }
@@ -30,7 +32,8 @@ beforeAll(async () => {
 afterAll(() => emu.close())
 beforeEach(() => emu.reset())
 
-const post = (path: string, body: unknown) => fetch(`${emu.url}${path}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+const post = (path: string, body: unknown) =>
+  fetch(`${emu.url}${path}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
 
 describe('emulator server', () => {
   it('listens on loopback only', () => {
@@ -81,6 +84,7 @@ describe('emulator server', () => {
     const lost = await post('/echo/items', { name: 'first' })
     expect(lost.status).toBe(500)
     expect(await lost.json()).toMatchObject({ error: 'injected_fault' })
+    // biome-ignore lint/suspicious/noThenProperty: `then` is the fault API's field for what follows the applied write
     await post('/_emulator/faults', { route: 'POST /echo/items', kind: 'applied', then: 'reset' })
     await expect(post('/echo/items', { name: 'second' })).rejects.toThrow()
     expect(items).toEqual(['first', 'second'])

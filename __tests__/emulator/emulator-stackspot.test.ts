@@ -26,7 +26,10 @@ beforeEach(() => {
 })
 
 const ss = () => emu.vendor('stackspot')
-const ksState = (slug: string) => ss().state().knowledgeSources.find((k) => k.slug === slug)
+const ksState = (slug: string) =>
+  ss()
+    .state()
+    .knowledgeSources.find((k) => k.slug === slug)
 const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex')
 
 async function token(): Promise<string> {
@@ -142,7 +145,15 @@ describe('per-file upload flow', () => {
     const jwt = await token()
     const form = await uploadForm('guide/intro.md', 'docs-ks', jwt)
     expect(form.status).toBe(201)
-    expect(Object.keys(form.json.form).sort()).toEqual(['key', 'policy', 'x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-security-token', 'x-amz-signature'])
+    expect(Object.keys(form.json.form).sort()).toEqual([
+      'key',
+      'policy',
+      'x-amz-algorithm',
+      'x-amz-credential',
+      'x-amz-date',
+      'x-amz-security-token',
+      'x-amz-signature'
+    ])
     expect(form.json.url).toMatch(/\/stackspot\/s3\//)
     expect((await call('GET', `/v1/file-upload/${form.json.id}`, undefined, jwt)).json.status).toBe('NEW')
     // knowledge-objects before the file arrived is refused
@@ -219,7 +230,12 @@ describe('per-file upload flow', () => {
   it('S3 refuses an expired form (403) and a file over 10 MiB (EntityTooLarge)', async () => {
     await createKs()
     const jwt = await token()
-    const short = await call('POST', '/v2/file-upload/form', { file_name: 'a.md', target_id: 'docs-ks', target_type: 'KNOWLEDGE_SOURCE', expiration: 0.05 }, jwt)
+    const short = await call(
+      'POST',
+      '/v2/file-upload/form',
+      { file_name: 'a.md', target_id: 'docs-ks', target_type: 'KNOWLEDGE_SOURCE', expiration: 0.05 },
+      jwt
+    )
     await new Promise((r) => setTimeout(r, 80))
     const expired = await fetch(short.json.url, { method: 'POST', body: s3Form(short.json.form, 'x') })
     expect(expired.status).toBe(403)
@@ -274,13 +290,27 @@ describe('zip batch', () => {
   it('rejects `..`, absolute and duplicate entries, garbage, a missing part, and a zip over 10 MiB, changing nothing', async () => {
     await createKs()
     const jwt = await token()
-    for (const entries of [[{ name: '../evil.md', data: 'x' }], [{ name: '/abs.md', data: 'x' }], [{ name: 'a.md', data: '1' }, { name: 'a.md', data: '2' }]]) {
+    for (const entries of [
+      [{ name: '../evil.md', data: 'x' }],
+      [{ name: '/abs.md', data: 'x' }],
+      [
+        { name: 'a.md', data: '1' },
+        { name: 'a.md', data: '2' }
+      ]
+    ]) {
       expect((await postZip('docs-ks', storedZip(entries), true, jwt)).status).toBe(400)
     }
     expect((await postZip('docs-ks', Buffer.from('not a zip'), true, jwt)).status).toBe(400)
-    const noPart = await fetch(`${base}/v1/knowledge-sources/docs-ks/objects/batch`, { method: 'POST', headers: { authorization: `Bearer ${jwt}` }, body: new FormData() })
+    const noPart = await fetch(`${base}/v1/knowledge-sources/docs-ks/objects/batch`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${jwt}` },
+      body: new FormData()
+    })
     expect(noPart.status).toBe(400)
-    const big = storedZip([{ name: 'a.md', data: Buffer.alloc(6 * 1024 * 1024, 1) }, { name: 'b.md', data: Buffer.alloc(5 * 1024 * 1024, 2) }])
+    const big = storedZip([
+      { name: 'a.md', data: Buffer.alloc(6 * 1024 * 1024, 1) },
+      { name: 'b.md', data: Buffer.alloc(5 * 1024 * 1024, 2) }
+    ])
     expect((await postZip('docs-ks', big, false, jwt)).status).toBe(413)
     await settleBatches()
     expect(ksState('docs-ks')!.objects).toEqual([])
@@ -294,11 +324,27 @@ describe('zip batch', () => {
     await fetch(form.url, { method: 'POST', body: s3Form(form.form, 'S') })
     await waitStatus(form.id, jwt, ['INDEXED'])
 
-    await postZip('docs-ks', storedZip([{ name: 'a.md', data: 'A' }, { name: 'b.md', data: 'B' }]), true, jwt)
+    await postZip(
+      'docs-ks',
+      storedZip([
+        { name: 'a.md', data: 'A' },
+        { name: 'b.md', data: 'B' }
+      ]),
+      true,
+      jwt
+    )
     await settleBatches()
     const first = Object.fromEntries(ksState('docs-ks')!.objects.map((o) => [o.file_path ?? '(none)', o.id]))
 
-    await postZip('docs-ks', storedZip([{ name: 'a.md', data: 'A' }, { name: 'c.md', data: 'C' }]), true, jwt)
+    await postZip(
+      'docs-ks',
+      storedZip([
+        { name: 'a.md', data: 'A' },
+        { name: 'c.md', data: 'C' }
+      ]),
+      true,
+      jwt
+    )
     await settleBatches()
     const objects = ksState('docs-ks')!.objects
     expect(objects.map((o) => o.file_path ?? '(none)').sort()).toEqual(['(none)', 'a.md', 'c.md', 'manual.md', 'single.md'])
@@ -307,7 +353,11 @@ describe('zip batch', () => {
     // Without auto-delete nothing is removed.
     await postZip('docs-ks', storedZip([{ name: 'd.md', data: 'D' }]), false, jwt)
     await settleBatches()
-    expect(ksState('docs-ks')!.objects.map((o) => o.file_path ?? '(none)').sort()).toEqual(['(none)', 'a.md', 'c.md', 'd.md', 'manual.md', 'single.md'])
+    expect(
+      ksState('docs-ks')!
+        .objects.map((o) => o.file_path ?? '(none)')
+        .sort()
+    ).toEqual(['(none)', 'a.md', 'c.md', 'd.md', 'manual.md', 'single.md'])
     const batches = ss().state().batches
     expect(batches[1]!.summary).toEqual({ added: 1, preserved: 1, removed: 1, errors: 0 })
   })
@@ -326,14 +376,25 @@ describe('zip batch', () => {
     await createKs()
     const jwt = await token()
     ss().seed({ settings: { zipEntryIntervalMs: 1_000 } })
-    const res = await postZip('docs-ks', storedZip([{ name: 'a.md', data: 'A' }, { name: 'b.md', data: 'B' }]), false, jwt)
+    const res = await postZip(
+      'docs-ks',
+      storedZip([
+        { name: 'a.md', data: 'A' },
+        { name: 'b.md', data: 'B' }
+      ]),
+      false,
+      jwt
+    )
     expect(res.status).toBe(202)
     // b.md also goes the per-file way while the zip is still being processed.
     const form = (await uploadForm('b.md', 'docs-ks', jwt)).json
     await fetch(form.url, { method: 'POST', body: s3Form(form.form, 'B') })
     await waitStatus(form.id, jwt, ['INDEXED'])
     await settleBatches()
-    const objects = () => ksState('docs-ks')!.objects.map((o) => `${o.file_path} ${o.origin}`).sort()
+    const objects = () =>
+      ksState('docs-ks')!
+        .objects.map((o) => `${o.file_path} ${o.origin}`)
+        .sort()
     expect(objects()).toEqual(['a.md zip', 'b.md file-upload'])
     await new Promise((r) => setTimeout(r, 1_000))
     expect(objects()).toEqual(['a.md zip', 'b.md file-upload', 'b.md zip'])

@@ -1,7 +1,13 @@
 /** The Staffify emulator held to shared/vendor-docs/staffify-knowledge-bases.txt and NOTES.md §3. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
-import { STAFFIFY_DEMO_KEY, createStaffifyEmulator, type StaffifyEmulator, type StaffifySeed, type StaffifySeeded } from '../../emulator/vendors/staffify/index.ts'
+import {
+  STAFFIFY_DEMO_KEY,
+  createStaffifyEmulator,
+  type StaffifyEmulator,
+  type StaffifySeed,
+  type StaffifySeeded
+} from '../../emulator/vendors/staffify/index.ts'
 
 let emu: RunningEmulator<StaffifyEmulator>
 let api: string
@@ -12,7 +18,11 @@ beforeAll(async () => {
 afterAll(() => emu.close())
 beforeEach(() => emu.reset())
 
-async function call(method: string, path: string, opts: { key?: string | null; body?: unknown; raw?: FormData | string; headers?: Record<string, string> } = {}) {
+async function call(
+  method: string,
+  path: string,
+  opts: { key?: string | null; body?: unknown; raw?: FormData | string; headers?: Record<string, string> } = {}
+) {
   const headers: Record<string, string> = { ...opts.headers }
   const key = opts.key === undefined ? STAFFIFY_DEMO_KEY : opts.key
   if (key) headers.authorization = `Bearer ${key}`
@@ -22,7 +32,8 @@ async function call(method: string, path: string, opts: { key?: string | null; b
   return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as any) : undefined }
 }
 
-const seed = (body: StaffifySeed) => fetch(`${emu.url}/_emulator/seed/staffify`, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json() as Promise<StaffifySeeded>)
+const seed = (body: StaffifySeed) =>
+  fetch(`${emu.url}/_emulator/seed/staffify`, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json() as Promise<StaffifySeeded>)
 
 async function newKb(name = 'Help') {
   const r = await call('POST', '/knowledge-bases', { body: { name } })
@@ -63,8 +74,22 @@ describe('Staffify emulator: auth', () => {
   it('402 INSUFFICIENT_CREDITS when the organization has no credits, 403 with count and cap at the entry cap', async () => {
     const kb = await newKb()
     await seed({ orgs: [{ id: 'org_demo', entryCap: 3 }] })
-    expect((await call('POST', `/knowledge-bases/${kb}/entries`, { body: [{ q: '1', a: '1' }, { q: '2', a: '2' }] })).status).toBe(201)
-    const capped = await call('POST', `/knowledge-bases/${kb}/entries`, { body: [{ q: '3', a: '3' }, { q: '4', a: '4' }] })
+    expect(
+      (
+        await call('POST', `/knowledge-bases/${kb}/entries`, {
+          body: [
+            { q: '1', a: '1' },
+            { q: '2', a: '2' }
+          ]
+        })
+      ).status
+    ).toBe(201)
+    const capped = await call('POST', `/knowledge-bases/${kb}/entries`, {
+      body: [
+        { q: '3', a: '3' },
+        { q: '4', a: '4' }
+      ]
+    })
     expect(capped.status).toBe(403)
     expect(capped.body.message).toMatch(/2 entries.*allows 3/)
     await seed({ orgs: [{ id: 'org_demo', creditsExhausted: true }] })
@@ -78,7 +103,13 @@ describe('Staffify emulator: knowledge bases', () => {
     for (let i = 0; i < 25; i++) ids.push(await newKb(`KB ${i}`))
     const first = await call('GET', '/knowledge-bases')
     expect(first.body.knowledge_bases).toHaveLength(20)
-    expect(first.body.knowledge_bases[0]).toMatchObject({ public_id: 'kb_00000001', name: 'KB 0', status: 'active', entry_count: 0, last_refresh_status: 'idle' })
+    expect(first.body.knowledge_bases[0]).toMatchObject({
+      public_id: 'kb_00000001',
+      name: 'KB 0',
+      status: 'active',
+      entry_count: 0,
+      last_refresh_status: 'idle'
+    })
     const second = await call('GET', `/knowledge-bases?after=${first.body.next_cursor}`)
     expect(second.body.knowledge_bases.map((k: any) => k.public_id)).toEqual(ids.slice(20))
     expect(second.body.next_cursor).toBeNull()
@@ -90,7 +121,7 @@ describe('Staffify emulator: knowledge bases', () => {
     expect((await call('GET', `/knowledge-bases/${ids[0]}`)).status).toBe(404)
   })
 
-  it('keeps each organization\'s knowledge bases to itself', async () => {
+  it("keeps each organization's knowledge bases to itself", async () => {
     const kb = await newKb()
     await seed({ keys: [{ key: 'sfy_live_other', org: 'org_other' }] })
     expect((await call('GET', `/knowledge-bases/${kb}`, { key: 'sfy_live_other' })).status).toBe(404)
@@ -101,7 +132,12 @@ describe('Staffify emulator: knowledge bases', () => {
 describe('Staffify emulator: entries', () => {
   it('adds an array of up to 100 {q,a} and answers {added:N}', async () => {
     const kb = await newKb()
-    const r = await call('POST', `/knowledge-bases/${kb}/entries`, { body: [{ q: 'Hours?', a: '9-6' }, { q: 'Shipping?', a: 'Free over 50' }] })
+    const r = await call('POST', `/knowledge-bases/${kb}/entries`, {
+      body: [
+        { q: 'Hours?', a: '9-6' },
+        { q: 'Shipping?', a: 'Free over 50' }
+      ]
+    })
     expect(r).toMatchObject({ status: 201, body: { added: 2 } })
     const list = await call('GET', `/knowledge-bases/${kb}/entries`)
     expect(list.body).toMatchObject({ has_more: false, next_cursor: null, total: 2 })
@@ -148,7 +184,12 @@ describe('Staffify emulator: entries', () => {
     await call('POST', `/knowledge-bases/${kb}/entries`, { body: [{ q: 'Q', a: 'A' }] })
     const id = (await call('GET', `/knowledge-bases/${kb}/entries`)).body.entries[0].id
     expect((await call('PATCH', `/knowledge-bases/${kb}/entries/${id}`, { body: {} })).status).toBe(400)
-    expect((await call('PATCH', `/knowledge-bases/${kb}/entries/${id}`, { body: { a: 'B' } })).body).toEqual({ id, question: 'Q', answer: 'B', has_embedding: true })
+    expect((await call('PATCH', `/knowledge-bases/${kb}/entries/${id}`, { body: { a: 'B' } })).body).toEqual({
+      id,
+      question: 'Q',
+      answer: 'B',
+      has_embedding: true
+    })
     expect((await call('DELETE', `/knowledge-bases/${kb}/entries/${id}`)).body).toEqual({ deleted: true, id })
     expect((await call('DELETE', `/knowledge-bases/${kb}/entries/${id}`)).status).toBe(404)
   })
@@ -156,7 +197,12 @@ describe('Staffify emulator: entries', () => {
   it('leaves an entry without embedding under the embedding fault, and retry-embedding fixes it', async () => {
     const kb = await newKb()
     emu.faults.add({ kind: 'vendor', name: 'staffify-embedding-fail', match: 'broken' })
-    await call('POST', `/knowledge-bases/${kb}/entries`, { body: [{ q: 'ok', a: 'fine' }, { q: 'broken', a: 'x' }] })
+    await call('POST', `/knowledge-bases/${kb}/entries`, {
+      body: [
+        { q: 'ok', a: 'fine' },
+        { q: 'broken', a: 'x' }
+      ]
+    })
     const entries = (await call('GET', `/knowledge-bases/${kb}/entries`)).body.entries
     expect(entries.map((e: any) => e.has_embedding)).toEqual([true, false])
     expect((await call('POST', `/knowledge-bases/${kb}/entries/${entries[0].id}/retry-embedding`)).body).toEqual({ retried: false })

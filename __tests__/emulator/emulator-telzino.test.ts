@@ -31,7 +31,12 @@ describe('Telzino emulator', () => {
     const ok = await fetch(`${emu.url}/telzino/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client_id: DEMO_ACCOUNTS.telzino.clientId, client_secret: DEMO_ACCOUNTS.telzino.clientSecret, audience: 'https://api.telzino.com/', grant_type: 'client_credentials' })
+      body: JSON.stringify({
+        client_id: DEMO_ACCOUNTS.telzino.clientId,
+        client_secret: DEMO_ACCOUNTS.telzino.clientSecret,
+        audience: 'https://api.telzino.com/',
+        grant_type: 'client_credentials'
+      })
     })
     const token = ((await ok.json()) as { access_token: string; token_type: string }).access_token
     expect((await api('GET', `/v1/organizations/${org}/knowledge-bases`, undefined, token)).status).toBe(200)
@@ -42,7 +47,13 @@ describe('Telzino emulator', () => {
     const id = await kb()
     const bytes = Buffer.from('# Guide\n')
     const hash = createHash('md5').update(bytes).digest('hex')
-    const created = await api('POST', `/v1/knowledge-bases/${id}/sources`, { sourceType: 'file', fileName: 'guide.md', fileMime: 'text/markdown', fileSize: bytes.length, contentHash: hash })
+    const created = await api('POST', `/v1/knowledge-bases/${id}/sources`, {
+      sourceType: 'file',
+      fileName: 'guide.md',
+      fileMime: 'text/markdown',
+      fileSize: bytes.length,
+      contentHash: hash
+    })
     expect(created.status).toBe(201)
     const { presignedUrl, sourceId, jobId } = created.body.data
     // Enqueue before the bytes is refused; a PUT with an Authorization header too.
@@ -58,16 +69,45 @@ describe('Telzino emulator', () => {
     expect(list.body.data).toEqual([expect.objectContaining({ id: sourceId, name: 'guide.md', source_type: 'file', status: 'active' })])
 
     // The same hash again is a duplicate, unless forceReingest.
-    const dup = await api('POST', `/v1/knowledge-bases/${id}/sources`, { sourceType: 'file', fileName: 'copy.md', fileMime: 'text/markdown', fileSize: bytes.length, contentHash: hash })
+    const dup = await api('POST', `/v1/knowledge-bases/${id}/sources`, {
+      sourceType: 'file',
+      fileName: 'copy.md',
+      fileMime: 'text/markdown',
+      fileSize: bytes.length,
+      contentHash: hash
+    })
     expect(dup.status).toBe(409)
     expect(dup.body.sourceId).toBe(sourceId)
-    expect((await api('POST', `/v1/knowledge-bases/${id}/sources`, { sourceType: 'file', fileName: 'copy.md', fileMime: 'text/markdown', fileSize: bytes.length, contentHash: hash, forceReingest: true })).status).toBe(201)
+    expect(
+      (
+        await api('POST', `/v1/knowledge-bases/${id}/sources`, {
+          sourceType: 'file',
+          fileName: 'copy.md',
+          fileMime: 'text/markdown',
+          fileSize: bytes.length,
+          contentHash: hash,
+          forceReingest: true
+        })
+      ).status
+    ).toBe(201)
   })
 
   it('validates MIME type and size, and deletes sources', async () => {
     const id = await kb()
-    expect((await api('POST', `/v1/knowledge-bases/${id}/sources`, { sourceType: 'file', fileName: 'a.exe', fileMime: 'application/x-msdownload', fileSize: 1 })).status).toBe(400)
-    expect((await api('POST', `/v1/knowledge-bases/${id}/sources`, { sourceType: 'file', fileName: 'a.pdf', fileMime: 'application/pdf', fileSize: 51 * 1024 * 1024 })).status).toBe(400)
+    expect(
+      (await api('POST', `/v1/knowledge-bases/${id}/sources`, { sourceType: 'file', fileName: 'a.exe', fileMime: 'application/x-msdownload', fileSize: 1 }))
+        .status
+    ).toBe(400)
+    expect(
+      (
+        await api('POST', `/v1/knowledge-bases/${id}/sources`, {
+          sourceType: 'file',
+          fileName: 'a.pdf',
+          fileMime: 'application/pdf',
+          fileSize: 51 * 1024 * 1024
+        })
+      ).status
+    ).toBe(400)
     const url = await api('POST', `/v1/knowledge-bases/${id}/sources`, { sourceType: 'url', url: 'https://example.com/docs' })
     expect(url.status).toBe(201)
     expect((await api('POST', `/v1/knowledge-bases/${id}/sources`, { sourceType: 'url', url: 'https://example.com/docs' })).status).toBe(409)

@@ -48,7 +48,14 @@ async function fullSync(vendor: 'stackspot' | 'staffify', repo: TestRepo, reposi
   const [owner, name] = repository.split('/') as [string, string]
   const workspace = await repo.checkout()
   const run = toRunContext(
-    { eventName: 'workflow_dispatch', sha: await repo.head(), payload: workflowDispatchPayload({ owner, name }), serverUrl: 'https://github.com', apiUrl: `${emu.url}/github`, repo: { owner, repo: name } },
+    {
+      eventName: 'workflow_dispatch',
+      sha: await repo.head(),
+      payload: workflowDispatchPayload({ owner, name }),
+      serverUrl: 'https://github.com',
+      apiUrl: `${emu.url}/github`,
+      repo: { owner, repo: name }
+    },
     workspace
   )
   const store = vendor === 'stackspot' ? { 'knowledge-base': 'shared' } : { 'knowledge-base': 'Shared' }
@@ -62,9 +69,19 @@ async function fullSync(vendor: 'stackspot' | 'staffify', repo: TestRepo, reposi
 /** What the store holds, by stored name: StackSpot file paths, Staffify tags' doc names. */
 function stored(vendor: 'stackspot' | 'staffify'): string[] {
   if (vendor === 'stackspot') {
-    return (emu.vendor('stackspot').state().knowledgeSources.find((k) => k.slug === 'shared')?.objects ?? []).map((o) => `${o.file_path}=${o.content}`).sort()
+    return (
+      emu
+        .vendor('stackspot')
+        .state()
+        .knowledgeSources.find((k) => k.slug === 'shared')?.objects ?? []
+    )
+      .map((o) => `${o.file_path}=${o.content}`)
+      .sort()
   }
-  const kb = emu.vendor('staffify').state().knowledgeBases.find((k) => k.name === 'Shared')
+  const kb = emu
+    .vendor('staffify')
+    .state()
+    .knowledgeBases.find((k) => k.name === 'Shared')
   return (kb?.entries ?? []).map((e) => `${parseTag(e.question)?.key ?? 'manual'}=${e.answer}`).sort()
 }
 
@@ -97,7 +114,9 @@ describe.each(['stackspot', 'staffify'] as const)('%s: two repositories with the
 
     await repo.remove('docs/gone.md')
     const renamed = await fullSync(vendor, repo, 'octo/new-name')
-    expect(renamed.report.warnings).toEqual([expect.stringMatching(/under octo\/old-name, written by this action.*set `namespace: octo\/old-name`.*delete them by hand/s)])
+    expect(renamed.report.warnings).toEqual([
+      expect.stringMatching(/under octo\/old-name, written by this action.*set `namespace: octo\/old-name`.*delete them by hand/s)
+    ])
     // The old docs were neither replaced nor deleted; the new name got its own copy.
     expect(stored(vendor).filter((s) => s.startsWith('octo/old-name/'))).toEqual(before)
     expect(stored(vendor).some((s) => s.startsWith('octo/new-name/docs/index.md='))).toBe(true)

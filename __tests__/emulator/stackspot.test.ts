@@ -42,8 +42,14 @@ beforeEach(() => {
 const ss = () => emu.vendor('stackspot')
 /** The namespace the adapters here write under: their objects' file paths start with it. */
 const NS = 'octo/docs'
-const objects = (slug = 'docs') => ss().state().knowledgeSources.find((k) => k.slug === slug)?.objects ?? []
-const byPath = (slug = 'docs') => objects(slug).map((o) => `${o.file_path ?? '-'}=${o.content}`).sort()
+const objects = (slug = 'docs') =>
+  ss()
+    .state()
+    .knowledgeSources.find((k) => k.slug === slug)?.objects ?? []
+const byPath = (slug = 'docs') =>
+  objects(slug)
+    .map((o) => `${o.file_path ?? '-'}=${o.content}`)
+    .sort()
 
 let uniq = 0
 function settings(over: Partial<StackSpotSettings> = {}): StackSpotSettings {
@@ -109,14 +115,26 @@ describe('authentication', () => {
 })
 
 describe('agent tokens', () => {
-  it('the agent reuses the token the sync holds, through the run\'s cache', async () => {
+  it("the agent reuses the token the sync holds, through the run's cache", async () => {
     const tokenCache = new TokenCache()
     const log = memoryLog()
     const s = settings()
     const a = new StackSpotAdapter(s, { log, tokenCache, namespace: NS })
     await a.authenticate()
-    const inputs: Record<string, string> = { ...INPUT_DEFAULTS, vendor: 'stackspot', 'knowledge-base': s.knowledgeBase, 'client-id': s.clientId, 'client-secret': s.clientSecret, realm: DEMO_CLIENT.realm, 'api-url': s.apiUrl, 'auth-url': s.authUrl }
-    const agent = agentTokens(readSettings((n) => inputs[n] ?? '', 'push'), { tokenCache, log })
+    const inputs: Record<string, string> = {
+      ...INPUT_DEFAULTS,
+      vendor: 'stackspot',
+      'knowledge-base': s.knowledgeBase,
+      'client-id': s.clientId,
+      'client-secret': s.clientSecret,
+      realm: DEMO_CLIENT.realm,
+      'api-url': s.apiUrl,
+      'auth-url': s.authUrl
+    }
+    const agent = agentTokens(
+      readSettings((n) => inputs[n] ?? '', 'push'),
+      { tokenCache, log }
+    )
     await agent.token()
     expect(emu.requests.filter((r) => r.path.includes('/oauth/token'))).toHaveLength(1)
   })
@@ -311,7 +329,11 @@ describe('zip batch', () => {
   it('splits docs over 10 MiB in total into several zips, without auto-delete', async () => {
     const { a } = await ready()
     const four = 4 * 1024 * 1024
-    const docs = [await doc('docs/1.md', Buffer.alloc(four, 49)), await doc('docs/2.md', Buffer.alloc(four, 50)), await doc('docs/3.md', Buffer.alloc(four, 51))]
+    const docs = [
+      await doc('docs/1.md', Buffer.alloc(four, 49)),
+      await doc('docs/2.md', Buffer.alloc(four, 50)),
+      await doc('docs/3.md', Buffer.alloc(four, 51))
+    ]
     const r = await a.uploadBatch(docs, ctx(docs, [], true))
     expect(r.done.size).toBe(3)
     const batches = emu.requests.filter((x) => x.route.endsWith('/objects/batch'))
@@ -319,7 +341,11 @@ describe('zip batch', () => {
       [202, 'auto-delete=false'],
       [202, 'auto-delete=false']
     ])
-    expect(objects().map((o) => o.file_path).sort()).toEqual(['octo/docs/docs/1.md', 'octo/docs/docs/2.md', 'octo/docs/docs/3.md'])
+    expect(
+      objects()
+        .map((o) => o.file_path)
+        .sort()
+    ).toEqual(['octo/docs/docs/1.md', 'octo/docs/docs/2.md', 'octo/docs/docs/3.md'])
   })
 
   it('a doc the zip did not take comes back as fallback; nothing else is lost', { timeout: 30_000 }, async () => {
@@ -352,7 +378,9 @@ describe('multipart bodies', () => {
       ['file', 'a %22b%22.md', 'A\r\n--x']
     ])
     const zip = multipartBody([{ name: 'objects_zip', value: Buffer.from('PK'), filename: 'objects.zip', contentType: 'application/zip' }])
-    expect(parseMultipart(zip.body, zip.contentType, bad).map((p) => [p.name, p.filename, p.contentType, p.data.toString()])).toEqual([['objects_zip', 'objects.zip', 'application/zip', 'PK']])
+    expect(parseMultipart(zip.body, zip.contentType, bad).map((p) => [p.name, p.filename, p.contentType, p.data.toString()])).toEqual([
+      ['objects_zip', 'objects.zip', 'application/zip', 'PK']
+    ])
   })
 })
 

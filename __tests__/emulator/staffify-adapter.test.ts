@@ -57,7 +57,9 @@ describe('Staffify adapter', () => {
 
   it('refuses to guess between knowledge bases with the same name', async () => {
     const { created } = seed({ knowledgeBases: [{ name: 'Support' }, { name: 'Support' }] })
-    await expect(adapter().ensureStore({ create: true, dryRun: false })).rejects.toThrow(new RegExp(`2 Staffify knowledge bases are named "Support" \\(${created.join(', ')}\\)`))
+    await expect(adapter().ensureStore({ create: true, dryRun: false })).rejects.toThrow(
+      new RegExp(`2 Staffify knowledge bases are named "Support" \\(${created.join(', ')}\\)`)
+    )
   })
 
   it('skips file types it cannot turn into entries, empty files and untaggable paths', async () => {
@@ -93,7 +95,17 @@ describe('Staffify adapter', () => {
   })
 
   it('retries entries of earlier runs that still have no embedding, but not in a dry run', async () => {
-    const { created } = seed({ knowledgeBases: [{ name: 'Support', entries: [{ q: 'Q [octo/docs/docs/a.md · 1/1 · 0123456789ab]', a: 'A', has_embedding: false }, { q: 'Manual', a: 'M', has_embedding: false }] }] })
+    const { created } = seed({
+      knowledgeBases: [
+        {
+          name: 'Support',
+          entries: [
+            { q: 'Q [octo/docs/docs/a.md · 1/1 · 0123456789ab]', a: 'A', has_embedding: false },
+            { q: 'Manual', a: 'M', has_embedding: false }
+          ]
+        }
+      ]
+    })
     const dryLog = memoryLog()
     const dry = adapter({ 'dry-run': 'true' }, dryLog)
     await dry.ensureStore({ create: false, dryRun: true })
@@ -107,7 +119,9 @@ describe('Staffify adapter', () => {
     await real.listOwned()
     const retries = emu.requests.filter((r) => r.route.endsWith('/retry-embedding'))
     expect(retries).toHaveLength(1)
-    const kb = staffify().state().knowledgeBases.find((k) => k.public_id === created[0])
+    const kb = staffify()
+      .state()
+      .knowledgeBases.find((k) => k.public_id === created[0])
     expect(kb?.entries.map((e) => e.has_embedding)).toEqual([true, false])
   })
 

@@ -20,7 +20,12 @@ function unquote(v: string): string {
   return t
 }
 
-export function readActionYml(path = resolve(import.meta.dirname, '../../action.yml')): { inputs: ActionField[]; outputs: ActionField[]; using: string; main: string } {
+export function readActionYml(path = resolve(import.meta.dirname, '../../action.yml')): {
+  inputs: ActionField[]
+  outputs: ActionField[]
+  using: string
+  main: string
+} {
   const lines = readFileSync(path, 'utf8').split('\n')
   const inputs: ActionField[] = []
   const outputs: ActionField[] = []

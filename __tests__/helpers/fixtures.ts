@@ -10,7 +10,13 @@ import type { RemoteDoc } from '../../src/vendors/types.js'
  * stand-ins (`sha256:<content>`) that `remoteDoc(key, content)` matches.
  */
 export function localDoc(path: string, content = path, prefix = ''): LocalDoc {
-  return { path, key: prefix + path, absPath: `/ws/${path}`, size: content.length, digests: { sha256: `sha256:${content}`, sha1: `sha1:${content}`, md5: `md5:${content}` } }
+  return {
+    path,
+    key: prefix + path,
+    absPath: `/ws/${path}`,
+    size: content.length,
+    digests: { sha256: `sha256:${content}`, sha1: `sha1:${content}`, md5: `md5:${content}` }
+  }
 }
 
 /** An owned doc as a store lists it, holding `content` (same stand-in digest as `localDoc`). */
@@ -29,6 +35,12 @@ export function syncReport(over: Partial<SyncReport> = {}): SyncReport {
 }
 
 /** One row of a report. */
-export function itemResult(path: string, action: ItemResult['action'], outcome: ItemResult['outcome'], reason: string, more: Partial<ItemResult> = {}): ItemResult {
+export function itemResult(
+  path: string,
+  action: ItemResult['action'],
+  outcome: ItemResult['outcome'],
+  reason: string,
+  more: Partial<ItemResult> = {}
+): ItemResult {
   return { path, key: path, action, outcome, reason, ...more }
 }

@@ -33,7 +33,9 @@ function patchRepository(payload: Json, repo: RepoRef): void {
 }
 
 /** A push event: `before` → `after` on `ref`. `forced` marks a force push. */
-export function pushPayload(opts: RepoRef & { before: string; after: string; ref?: string; forced?: boolean; commits?: Array<{ id: string; message?: string }> }): Json {
+export function pushPayload(
+  opts: RepoRef & { before: string; after: string; ref?: string; forced?: boolean; commits?: Array<{ id: string; message?: string }> }
+): Json {
   const p = examplePayload('push')
   patchRepository(p, opts)
   p.ref = opts.ref ?? 'refs/heads/main'
@@ -42,7 +44,14 @@ export function pushPayload(opts: RepoRef & { before: string; after: string; ref
   p.created = /^0+$/.test(opts.before)
   p.forced = opts.forced ?? false
   p.compare = `https://github.com/${opts.owner}/${opts.name}/compare/${opts.before.slice(0, 12)}...${opts.after.slice(0, 12)}`
-  p.commits = (opts.commits ?? [{ id: opts.after }]).map((c) => ({ id: c.id, message: c.message ?? 'docs', distinct: true, added: [], removed: [], modified: [] }))
+  p.commits = (opts.commits ?? [{ id: opts.after }]).map((c) => ({
+    id: c.id,
+    message: c.message ?? 'docs',
+    distinct: true,
+    added: [],
+    removed: [],
+    modified: []
+  }))
   p.head_commit = p.commits.at(-1) ?? null
   return p
 }
@@ -70,7 +79,12 @@ export function pullRequestPayload(
   p.number = opts.number
   pr.title = opts.title ?? 'Update docs'
   pr.body = opts.body ?? ''
-  pr.head = { ...pr.head, sha: opts.headSha, ref: 'docs-change', repo: { ...pr.head.repo, full_name: headFull, name: headFull.split('/')[1], owner: { login: headFull.split('/')[0] }, fork: headFull !== full } }
+  pr.head = {
+    ...pr.head,
+    sha: opts.headSha,
+    ref: 'docs-change',
+    repo: { ...pr.head.repo, full_name: headFull, name: headFull.split('/')[1], owner: { login: headFull.split('/')[0] }, fork: headFull !== full }
+  }
   pr.base = { ...pr.base, sha: opts.baseSha, ref: 'main', repo: { ...pr.base.repo, full_name: full, name: opts.name, owner: { login: opts.owner } } }
   if (opts.changedFiles !== undefined) pr.changed_files = opts.changedFiles
   return p

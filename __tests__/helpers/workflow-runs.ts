@@ -22,6 +22,9 @@ export async function runRecorded(github: Github, opts: RunOptions & { headSha: 
   const runId = nextRunId++
   const r = await runAction({ ...opts, runId: String(runId) })
   const repository = opts.repository ?? (opts.payload as { repository?: { full_name?: string } }).repository?.full_name ?? 'octo/docs'
-  github.seed({ repo: repository, workflowRuns: [{ id: runId, head_sha: opts.headSha, event: opts.eventName, conclusion: r.code === 0 ? 'success' : 'failure' }] })
+  github.seed({
+    repo: repository,
+    workflowRuns: [{ id: runId, head_sha: opts.headSha, event: opts.eventName, conclusion: r.code === 0 ? 'success' : 'failure' }]
+  })
   return r
 }

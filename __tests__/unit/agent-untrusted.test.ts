@@ -172,7 +172,14 @@ describe('credentials hidden in the answer', () => {
 
 describe('who may steer the agent', () => {
   const settings = (value?: string) =>
-    settingsFrom({ vendor: 'stackspot', 'knowledge-base': 'kb', 'client-id': 'c', 'client-secret': 's', realm: 'r', ...(value === undefined ? {} : { 'agent-trusted-associations': value }) }).agentTrustedAssociations
+    settingsFrom({
+      vendor: 'stackspot',
+      'knowledge-base': 'kb',
+      'client-id': 'c',
+      'client-secret': 's',
+      realm: 'r',
+      ...(value === undefined ? {} : { 'agent-trusted-associations': value })
+    }).agentTrustedAssociations
   const review = (association: string, type = 'User') => {
     const payload = examplePayload('pull_request_review', 'submitted')
     payload.review.author_association = association

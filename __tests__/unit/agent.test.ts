@@ -129,7 +129,13 @@ describe('comment rendering', () => {
     ]
   })
   it('has the marker first, the plan, sources and tokens', () => {
-    const answer = { ...emptyAnswer(), message: 'All good @octocat <!-- x -->', conversationId: 'CONV1', tokens: { input: 3, output: 4 }, knowledgeSourceIds: ['KS1'] }
+    const answer = {
+      ...emptyAnswer(),
+      message: 'All good @octocat <!-- x -->',
+      conversationId: 'CONV1',
+      tokens: { input: 3, output: 4 },
+      knowledgeSourceIds: ['KS1']
+    }
     const { body, truncated } = renderComment(answer, { knowledgeBase: 'kb', agentId: 'AG', report, commentKey: 'k1', host: 'github.com' })
     expect(truncated).toBe(false)
     expect(body.startsWith('<!-- knowledge-sync:stackspot:kb key=k1 conversation=CONV1 -->\n')).toBe(true)
@@ -144,7 +150,14 @@ describe('comment rendering', () => {
   it('a huge answer is cut below 65,536 characters with a note', () => {
     const para = `${'word '.repeat(199)}🚀\n\n`
     const answer = { ...emptyAnswer(), message: para.repeat(100) }
-    const { body, truncated } = renderComment(answer, { knowledgeBase: 'kb', agentId: 'AG', report, commentKey: 'k1', host: 'github.com', runUrl: 'https://github.com/o/r/actions/runs/1' })
+    const { body, truncated } = renderComment(answer, {
+      knowledgeBase: 'kb',
+      agentId: 'AG',
+      report,
+      commentKey: 'k1',
+      host: 'github.com',
+      runUrl: 'https://github.com/o/r/actions/runs/1'
+    })
     expect(truncated).toBe(true)
     expect(body.length).toBeLessThan(65_536)
     expect(body).toContain('full answer is in the [job summary](https://github.com/o/r/actions/runs/1)')
@@ -196,7 +209,11 @@ describe('SSE parsing', () => {
     expect(a.sources).toEqual([{ name: 'team-docs' }])
   })
   it('handles CRLF, comments, multi-line data, no final blank line', () => {
-    const crlf = `: hello\r\n\r\n${events.map((e) => `data: ${JSON.stringify(e, null, 1).split('\n').join('\r\ndata: ')}\r\n\r\n: ping\r\n\r\n`).join('')}`.replace(/\r\n\r\n$/, '')
+    const crlf =
+      `: hello\r\n\r\n${events.map((e) => `data: ${JSON.stringify(e, null, 1).split('\n').join('\r\ndata: ')}\r\n\r\n: ping\r\n\r\n`).join('')}`.replace(
+        /\r\n\r\n$/,
+        ''
+      )
     for (const size of [1, 4, 9]) expect(parseChunked(crlf, size).message).toBe(expected)
   })
   it('stops at [DONE] and ignores what follows', () => {

@@ -35,7 +35,9 @@ describe('CastrelApi envelope', () => {
 
   it('fails on HTTP 200 with code 400, showing the vendor message', async () => {
     answer = { code: 400, message: 'knowledge.name_required', data: null }
-    await expect(api().upsert({ name: '' }, 'save the knowledge for a.md')).rejects.toThrow(/save the knowledge for a\.md failed.*code 400: knowledge\.name_required/)
+    await expect(api().upsert({ name: '' }, 'save the knowledge for a.md')).rejects.toThrow(
+      /save the knowledge for a\.md failed.*code 400: knowledge\.name_required/
+    )
   })
 
   it('adds the fix when a bad PAT comes back as HTTP 200 with code 401', async () => {

@@ -100,7 +100,22 @@ describe('what may be uploaded', () => {
   })
 
   it('skips well-known credential files with a reason, even when a glob names them', async () => {
-    const creds = ['gha-creds-abc123.json', 'docs/id_rsa', 'docs/id_ed25519', 'docs/server.pem', 'docs/tls.key', 'docs/cert.p12', 'docs/cert.pfx', '.env', 'docs/.env.production', '.npmrc', '.netrc', '.pypirc', '.git-credentials', 'docs/credentials.json']
+    const creds = [
+      'gha-creds-abc123.json',
+      'docs/id_rsa',
+      'docs/id_ed25519',
+      'docs/server.pem',
+      'docs/tls.key',
+      'docs/cert.p12',
+      'docs/cert.pfx',
+      '.env',
+      'docs/.env.production',
+      '.npmrc',
+      '.netrc',
+      '.pypirc',
+      '.git-credentials',
+      'docs/credentials.json'
+    ]
     await files({ ...Object.fromEntries(creds.map((p) => [p, 'secret'])), 'docs/keys.md': 'about keys', 'docs/environment.md': 'env docs' })
     const { docs, skipped } = await collectAll(opts({ patterns: ['**', '.*', 'docs/.env*'], maxBytes: 1 << 20 }))
     expect(docs.map((d) => d.path)).toEqual(['docs/environment.md', 'docs/keys.md'])
@@ -148,7 +163,9 @@ describe('what may be uploaded', () => {
     const { docs, skipped } = await collectAll(opts())
     expect(docs.map((d) => d.path)).toContain(nfc)
     expect(docs.map((d) => d.path)).not.toContain(nfd)
-    expect(skipped).toEqual([{ path: nfd, reason: `has the same name as ${nfc} once Unicode-normalized (NFC), and stores may take the two for one doc; rename one of them` }])
+    expect(skipped).toEqual([
+      { path: nfd, reason: `has the same name as ${nfc} once Unicode-normalized (NFC), and stores may take the two for one doc; rename one of them` }
+    ])
   })
 
   it('keeps names with a leading dash and 300-character paths as ordinary docs', async () => {

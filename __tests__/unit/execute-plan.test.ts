@@ -66,7 +66,7 @@ describe('executePlan', () => {
     expect([...store.docs.keys()]).toEqual(['a.md'])
   })
 
-  it('deletes nothing when any upload failed, and keeps the failed doc\'s old version', async () => {
+  it("deletes nothing when any upload failed, and keeps the failed doc's old version", async () => {
     const store = new DigestStore()
     store.docs.set('bad.md', 'h:v1')
     store.docs.set('old.md', 'h:old')
@@ -109,7 +109,7 @@ describe('executePlan', () => {
     expect(r.items.map((i) => `${i.path}:${i.outcome}:${i.detail}`)).toEqual(['s.md:uploaded:in zip', 'b.md:uploaded:stored'])
   })
 
-  it('never lets the vendor delete by itself when the store holds owned docs outside this run\'s scope', async () => {
+  it("never lets the vendor delete by itself when the store holds owned docs outside this run's scope", async () => {
     const store = new DigestStore()
     store.uploadBatch = store.batchImpl
     const a = localDoc('a.md', 'a')

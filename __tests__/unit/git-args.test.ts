@@ -29,13 +29,23 @@ describe('git calls and names with a leading dash', () => {
   it('the push diff lists them as changed files', async () => {
     const payload = pushPayload({ owner: 'octo', name: 'docs', before: base, after: head })
     const run = toRunContext(
-      { eventName: 'push', payload, sha: head, repo: { owner: 'octo', repo: 'docs' }, serverUrl: 'https://github.com', apiUrl: 'https://api.github.com', runId: 2 },
+      {
+        eventName: 'push',
+        payload,
+        sha: head,
+        repo: { owner: 'octo', repo: 'docs' },
+        serverUrl: 'https://github.com',
+        apiUrl: 'https://api.github.com',
+        runId: 2
+      },
       repo.work,
       { GITHUB_WORKFLOW_REF: 'octo/docs/.github/workflows/knowledge-sync.yml@refs/heads/main' }
     )
     // The Actions API says the previous push's run synced `base`, so the diff is base..head, from local git.
     const lastRun = { id: 1, head_sha: base, conclusion: 'success', created_at: '2026-01-01T00:00:00Z' }
-    const octokit = { rest: { actions: { listWorkflowRuns: async () => ({ status: 200, data: { total_count: 1, workflow_runs: [lastRun] } }) } } } as unknown as Parameters<typeof detectChanges>[0]['octokit']
+    const octokit = {
+      rest: { actions: { listWorkflowRuns: async () => ({ status: 200, data: { total_count: 1, workflow_runs: [lastRun] } }) } }
+    } as unknown as Parameters<typeof detectChanges>[0]['octokit']
     const changes = await detectChanges({ run, mode: 'changed', octokit, log: memoryLog() })
     expect(changes.kind === 'diff' && changes.changes.map((c) => c.path).sort()).toEqual([...DASHED].sort())
     expect(existsSync(join(repo.work, 'pwned.md'))).toBe(false)

@@ -36,8 +36,10 @@ beforeEach(() => {
   clearSecrets()
 })
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): Script => (_q, _b, res) =>
-  void res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body))
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}): Script =>
+  (_q, _b, res) =>
+    void res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body))
 
 function client(extra: Partial<ConstructorParameters<typeof HttpClient>[0]> = {}) {
   return new HttpClient({ vendor: 'Acme', baseUrl: `${base}/api/v1`, log: memoryLog(), ...extra })
@@ -83,7 +85,9 @@ describe('HttpClient', () => {
 
   it('gives up after the retry budget with the last status in the message', async () => {
     script = Array.from({ length: 10 }, () => json(503, { error: 'unavailable' }))
-    const err = await client({ maxRetries: 2 }).request({ method: 'GET', url: '/a', operation: 'read a' }).catch((e: unknown) => e)
+    const err = await client({ maxRetries: 2 })
+      .request({ method: 'GET', url: '/a', operation: 'read a' })
+      .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(VendorHttpError)
     expect((err as VendorHttpError).status).toBe(503)
     expect(seen).toHaveLength(3)
@@ -126,7 +130,9 @@ describe('HttpClient', () => {
   it('keeps secrets out of error messages even when the server echoes them', async () => {
     registerSecret('hunter2-secret-value')
     script = [json(400, { message: 'bad client_secret hunter2-secret-value' })]
-    const err = (await client().request({ method: 'POST', url: '/a', operation: 'create a' }).catch((e: unknown) => e)) as Error
+    const err = (await client()
+      .request({ method: 'POST', url: '/a', operation: 'create a' })
+      .catch((e: unknown) => e)) as Error
     expect(err.message).toContain('***')
     expect(err.message).not.toContain('hunter2-secret-value')
   })
@@ -144,7 +150,9 @@ describe('HttpClient', () => {
 
   it('rejects a response whose shape is not what the vendor documents', async () => {
     script = [json(200, { id: 5 })]
-    await expect(client().json({ method: 'GET', url: '/a', operation: 'read a' }, z.object({ id: z.string() }))).rejects.toThrow(/unexpected response shape \(id:/)
+    await expect(client().json({ method: 'GET', url: '/a', operation: 'read a' }, z.object({ id: z.string() }))).rejects.toThrow(
+      /unexpected response shape \(id:/
+    )
   })
 
   it('sends an exact Content-Length for buffered bodies', async () => {
@@ -165,7 +173,9 @@ describe('HttpClient against hostile answers', () => {
     try {
       const target = `http://127.0.0.1:${(other.address() as AddressInfo).port}/steal?sig=abc`
       script = [(_q, _b, res) => void res.writeHead(302, { location: target }).end()]
-      const err = (await client({ tokens: new CountingTokens() }).request({ method: 'GET', url: '/a', operation: 'read a' }).catch((e: unknown) => e)) as Error
+      const err = (await client({ tokens: new CountingTokens() })
+        .request({ method: 'GET', url: '/a', operation: 'read a' })
+        .catch((e: unknown) => e)) as Error
       expect(err).toBeInstanceOf(VendorHttpError)
       expect(err.message).toMatch(/HTTP 302.*redirected to http:\/\/127\.0\.0\.1:\d+; the action does not follow redirects/)
       expect(err.message).not.toContain('sig=abc')
@@ -179,7 +189,9 @@ describe('HttpClient against hostile answers', () => {
   it('gives up at once on Retry-After: 3600, saying the vendor asked to wait an hour', async () => {
     script = Array.from({ length: 3 }, () => json(429, { message: 'come back later' }, { 'retry-after': '3600' }))
     const started = Date.now()
-    const err = (await client().request({ method: 'GET', url: '/a', operation: 'read a' }).catch((e: unknown) => e)) as Error
+    const err = (await client()
+      .request({ method: 'GET', url: '/a', operation: 'read a' })
+      .catch((e: unknown) => e)) as Error
     expect(Date.now() - started).toBeLessThan(5000)
     expect(seen).toHaveLength(1)
     expect(err.message).toMatch(/HTTP 429.*asked us to wait an hour before trying again/)
@@ -190,7 +202,9 @@ describe('HttpClient against hostile answers', () => {
     registerSecret(secret)
     // The secret starts at character 280 of the message and would straddle the 300-character cut.
     script = [json(400, { message: `${'x'.repeat(280)}${secret} tail` })]
-    const err = (await client().request({ method: 'POST', url: '/a', operation: 'create a' }).catch((e: unknown) => e)) as Error
+    const err = (await client()
+      .request({ method: 'POST', url: '/a', operation: 'create a' })
+      .catch((e: unknown) => e)) as Error
     expect(err.message).not.toContain(secret.slice(0, 12))
     expect(err.message).toContain('***')
   })
@@ -207,9 +221,12 @@ describe('HttpClient against hostile answers', () => {
           }).replace(/\//g, '\\/')
         )
     ]
-    const err = (await client({ tokens }).request({ method: 'POST', url: '/a', operation: 'create a' }).catch((e: unknown) => e)) as Error
+    const err = (await client({ tokens })
+      .request({ method: 'POST', url: '/a', operation: 'create a' })
+      .catch((e: unknown) => e)) as Error
     expect(seen[0]!.headers.authorization).toBe(`Bearer ${token}`)
-    for (const spelling of [token, 'tok\\/en', encodeURIComponent(token), 'odd+chars', Buffer.from(token).toString('base64')]) expect(err.message).not.toContain(spelling)
+    for (const spelling of [token, 'tok\\/en', encodeURIComponent(token), 'odd+chars', Buffer.from(token).toString('base64')])
+      expect(err.message).not.toContain(spelling)
   })
 })
 
@@ -224,22 +241,24 @@ describe('retryAfterMs', () => {
 })
 
 describe('response size cap', () => {
-  const big = (bytes: number, withLength: boolean): Script => (_q, _b, res) => {
-    res.writeHead(200, { 'content-type': 'application/json', ...(withLength ? { 'content-length': String(bytes) } : {}) })
-    // Written in pieces, as a server streaming without end would.
-    const piece = Buffer.alloc(64 * 1024, 32)
-    let sent = 0
-    const more = () => {
-      while (sent < bytes) {
-        const n = Math.min(piece.length, bytes - sent)
-        sent += n
-        if (!res.write(piece.subarray(0, n))) return void res.once('drain', more)
+  const big =
+    (bytes: number, withLength: boolean): Script =>
+    (_q, _b, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', ...(withLength ? { 'content-length': String(bytes) } : {}) })
+      // Written in pieces, as a server streaming without end would.
+      const piece = Buffer.alloc(64 * 1024, 32)
+      let sent = 0
+      const more = () => {
+        while (sent < bytes) {
+          const n = Math.min(piece.length, bytes - sent)
+          sent += n
+          if (!res.write(piece.subarray(0, n))) return void res.once('drain', more)
+        }
+        res.end()
       }
-      res.end()
+      res.on('error', () => undefined)
+      more()
     }
-    res.on('error', () => undefined)
-    more()
-  }
 
   it('fails a body larger than the default 16 MiB with a clear message, and does not ask again', async () => {
     script = [big(17 * 1024 * 1024, false)]

@@ -28,7 +28,7 @@ function resolveImport(from: string, specifier: string, known: Set<string>): str
   return undefined
 }
 
-export function findCycles(files: readonly string[]): string[][] {
+function findCycles(files: readonly string[]): string[][] {
   const known = new Set(files)
   const edges = new Map<string, string[]>()
   for (const file of files) {
@@ -62,6 +62,8 @@ describe('module graph', () => {
   it('finds a cycle when there is one', () => {
     // The detector itself must be able to fail: the type-only cycle that src/shared-settings.ts broke.
     const fixture = join(root, '__tests__', 'helpers', 'cycle-fixture')
-    expect(findCycles(sourceFiles(fixture))).toEqual([['__tests__/helpers/cycle-fixture/a.ts', '__tests__/helpers/cycle-fixture/b.ts', '__tests__/helpers/cycle-fixture/a.ts']])
+    expect(findCycles(sourceFiles(fixture))).toEqual([
+      ['__tests__/helpers/cycle-fixture/a.ts', '__tests__/helpers/cycle-fixture/b.ts', '__tests__/helpers/cycle-fixture/a.ts']
+    ])
   })
 })

@@ -53,7 +53,7 @@ describe('readSettings', () => {
     expect(problems({ vendor: 'telzino', 'knowledge-base': 'kb', 'client-id': 'x' })).toMatch(/give both `client-id` and `client-secret`/)
   })
 
-  it('reports a bad value and the vendor\'s missing inputs in one message', () => {
+  it("reports a bad value and the vendor's missing inputs in one message", () => {
     const msg = problems({ vendor: 'stackspot', 'max-deletions': 'many', 'client-id': 'cid' })
     expect(msg).toContain('`max-deletions` is "many"')
     expect(msg).toContain('`knowledge-base` is required')
@@ -78,12 +78,14 @@ describe('readSettings', () => {
     expect(problems({ ...base, 'auth-url': 'not a url' })).toMatch(/`auth-url` is not a URL/)
   })
 
-  it('validates the Castrel trigger against the docs\' trigger table', () => {
+  it("validates the Castrel trigger against the docs' trigger table", () => {
     const castrel = { vendor: 'castrel', 'api-key': 'pat', 'api-url': 'https://castrel.example.com' }
     expect(problems({ ...castrel, trigger: 'service' })).toMatch(/`trigger: service` needs `trigger-config` with a non-empty "service_id"/)
     expect(problems({ ...castrel, trigger: 'alert', 'trigger-config': '{"match_patterns": []}' })).toMatch(/match_patterns/)
     expect(problems({ ...castrel, 'trigger-config': '[1]' })).toMatch(/`trigger-config` must be a JSON object/)
-    expect(readSettings(reader({ ...castrel, trigger: 'service', 'trigger-config': '{"service_id":"svc-1"}' }), 'push').triggerConfig).toEqual({ service_id: 'svc-1' })
+    expect(readSettings(reader({ ...castrel, trigger: 'service', 'trigger-config': '{"service_id":"svc-1"}' }), 'push').triggerConfig).toEqual({
+      service_id: 'svc-1'
+    })
   })
 
   it('masks credentials as they are read, before validation can fail', () => {
@@ -109,6 +111,7 @@ describe('action.yml', () => {
   it('declares exactly the inputs the code reads, with the same defaults', () => {
     const yml = readActionYml()
     const declared = Object.fromEntries(yml.inputs.map((i) => [i.name, i.default ?? '']))
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal GitHub expression action.yml declares
     const expected = { ...INPUT_DEFAULTS, 'github-token': '${{ github.token }}' }
     expect(declared).toEqual(expected)
     for (const i of yml.inputs) expect(i.description.length, i.name).toBeGreaterThan(10)

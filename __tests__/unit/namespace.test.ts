@@ -43,7 +43,14 @@ describe('stored names', () => {
   })
 
   it('find the other namespaces holding our keys (a renamed repository), and docs written before namespaces', () => {
-    const stored = ['octo/docs/docs/a.md', 'octo/old-name/docs/a.md', 'octo/old-name/docs/b.md', 'deep/team/ns/docs/b.md', 'docs/a.md', 'octo/unrelated/docs/z.md']
+    const stored = [
+      'octo/docs/docs/a.md',
+      'octo/old-name/docs/a.md',
+      'octo/old-name/docs/b.md',
+      'deep/team/ns/docs/b.md',
+      'docs/a.md',
+      'octo/unrelated/docs/z.md'
+    ]
     expect(otherNamespaces(NS, stored, ['docs/a.md', 'docs/b.md'])).toEqual(['', 'deep/team/ns', 'octo/old-name'])
     expect(otherNamespaces(NS, ['octo/docs/docs/a.md'], ['docs/a.md'])).toEqual([])
   })
@@ -94,7 +101,12 @@ describe('Castrel listing', () => {
   })
 
   it("owns live entries whose repo label is its namespace; another namespace's same path is not ours", () => {
-    const items = [entry(1, NS, 'docs/index.md'), entry(2, OTHER, 'docs/index.md'), entry(3, NS, 'docs/gone.md', 'removed'), entry(4, NS, 'docs/x.md', 'active', 'someone')]
+    const items = [
+      entry(1, NS, 'docs/index.md'),
+      entry(2, OTHER, 'docs/index.md'),
+      entry(3, NS, 'docs/gone.md', 'removed'),
+      entry(4, NS, 'docs/x.md', 'active', 'someone')
+    ]
     expect(ownedKnowledge(items, NS).map((d) => [d.key, d.ids, d.digest])).toEqual([['docs/index.md', ['1'], 'h1']])
     expect(ownedKnowledge(items, OTHER).map((d) => [d.key, d.ids])).toEqual([['docs/index.md', ['2']]])
   })

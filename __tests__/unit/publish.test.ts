@@ -95,6 +95,6 @@ describe('publishFailure', () => {
     const r = await published()
     expect(r.exitCode).toBe(1)
     expect(r.stdout).toContain('::error::Invalid input: `vendor` is "nope".')
-    expect(r.summary).toBe("## Knowledge Sync failed\n\n```\nInvalid input: 'vendor' is \"nope\".\n```\n\n")
+    expect(r.summary).toBe('## Knowledge Sync failed\n\n```\nInvalid input: \'vendor\' is "nope".\n```\n\n')
   })
 })

@@ -72,10 +72,22 @@ describe('decideRetry', () => {
     ['Retry-After 121 s gives up', status(429, { 'retry-after': '121' }), 0, {}, { kind: 'fail', reason: 'server-wait-too-long', waitMs: 121_000 }],
     ['Retry-After as an HTTP date', status(503, { 'retry-after': 'Thu, 01 Jan 2026 00:00:05 GMT' }), 0, POST, retry(5000)],
     ['Retry-After as an HTTP date in the past retries at once', status(503, { 'retry-after': 'Wed, 31 Dec 2025 23:59:00 GMT' }), 0, {}, retry(0)],
-    ['Retry-After as an HTTP date 2:01 away gives up', status(503, { 'retry-after': 'Thu, 01 Jan 2026 00:02:01 GMT' }), 0, {}, { kind: 'fail', reason: 'server-wait-too-long', waitMs: 121_000 }],
+    [
+      'Retry-After as an HTTP date 2:01 away gives up',
+      status(503, { 'retry-after': 'Thu, 01 Jan 2026 00:02:01 GMT' }),
+      0,
+      {},
+      { kind: 'fail', reason: 'server-wait-too-long', waitMs: 121_000 }
+    ],
     ['X-RateLimit-Reset (epoch s) is honoured', status(429, { 'x-ratelimit-reset': String(NOW / 1000 + 7) }), 0, {}, retry(7000)],
     ['X-RateLimit-Reset (epoch ms) is honoured', status(429, { 'x-ratelimit-reset': String(NOW + 2500) }), 0, {}, retry(2500)],
-    ['X-RateLimit-Reset over 120 s gives up', status(429, { 'x-ratelimit-reset': String(NOW / 1000 + 121) }), 0, {}, { kind: 'fail', reason: 'server-wait-too-long', waitMs: 121_000 }],
+    [
+      'X-RateLimit-Reset over 120 s gives up',
+      status(429, { 'x-ratelimit-reset': String(NOW / 1000 + 121) }),
+      0,
+      {},
+      { kind: 'fail', reason: 'server-wait-too-long', waitMs: 121_000 }
+    ],
     ['Retry-After wins over X-RateLimit-Reset', status(429, { 'retry-after': '2', 'x-ratelimit-reset': String(NOW / 1000 + 60) }), 0, {}, retry(2000)],
     ['an unreadable Retry-After falls back to backoff', status(429, { 'retry-after': 'soon' }), 1, {}, retry(150)],
     ['a too-long wait at the last attempt is just exhausted', status(429, { 'retry-after': '500' }), 5, {}, EXHAUSTED],
@@ -83,9 +95,21 @@ describe('decideRetry', () => {
 
     // deadline
     ['a wait that ends before the deadline retries', status(429, { 'retry-after': '3' }), 0, { deadline: NOW + 3001 }, retry(3000)],
-    ['a wait that reaches the deadline fails', status(429, { 'retry-after': '3' }), 0, { deadline: NOW + 3000 }, { kind: 'fail', reason: 'past-deadline', waitMs: 3000 }],
+    [
+      'a wait that reaches the deadline fails',
+      status(429, { 'retry-after': '3' }),
+      0,
+      { deadline: NOW + 3000 },
+      { kind: 'fail', reason: 'past-deadline', waitMs: 3000 }
+    ],
     ['a backoff that reaches the deadline fails', status(503), 0, { deadline: NOW + 50 }, { kind: 'fail', reason: 'past-deadline', waitMs: 75 }],
-    ['over 120 s gives up as too long before the deadline is looked at', status(429, { 'retry-after': '200' }), 0, { deadline: NOW + 60_000 }, { kind: 'fail', reason: 'server-wait-too-long', waitMs: 200_000 }]
+    [
+      'over 120 s gives up as too long before the deadline is looked at',
+      status(429, { 'retry-after': '200' }),
+      0,
+      { deadline: NOW + 60_000 },
+      { kind: 'fail', reason: 'server-wait-too-long', waitMs: 200_000 }
+    ]
   ]
 
   it.each(table)('%s', (_name, outcome, attempt, over, expected) => {

@@ -33,7 +33,17 @@ const inputs = { vendor: 'staffify', 'api-key': 'unused-by-the-memory-store', 'k
 async function syncOnDispatch(store: MemoryStore, extra: Record<string, string> = {}) {
   const event = 'workflow_dispatch'
   const workspace = await repo.checkout()
-  const run = toRunContext({ eventName: event, sha: await repo.head(), payload: workflowDispatchPayload({ owner: OWNER, name: NAME }), serverUrl: 'https://github.com', apiUrl: 'https://api.github.com', repo: { owner: OWNER, repo: NAME } }, workspace)
+  const run = toRunContext(
+    {
+      eventName: event,
+      sha: await repo.head(),
+      payload: workflowDispatchPayload({ owner: OWNER, name: NAME }),
+      serverUrl: 'https://github.com',
+      apiUrl: 'https://api.github.com',
+      repo: { owner: OWNER, repo: NAME }
+    },
+    workspace
+  )
   return sync(store, event, run, extra)
 }
 
@@ -54,7 +64,15 @@ async function syncPush(store: MemoryStore, change: () => Promise<void>, extra: 
   const workspace = await repo.checkout(after, 2)
   const event = 'push'
   const run = toRunContext(
-    { eventName: event, sha: after, payload: pushPayload({ owner: OWNER, name: NAME, before, after }), serverUrl: 'https://github.com', apiUrl: 'https://api.github.com', repo: { owner: OWNER, repo: NAME }, runId: 2 },
+    {
+      eventName: event,
+      sha: after,
+      payload: pushPayload({ owner: OWNER, name: NAME, before, after }),
+      serverUrl: 'https://github.com',
+      apiUrl: 'https://api.github.com',
+      repo: { owner: OWNER, repo: NAME },
+      runId: 2
+    },
     workspace,
     { GITHUB_WORKFLOW_REF: `${OWNER}/${NAME}/.github/workflows/knowledge-sync.yml@refs/heads/main` }
   )
@@ -63,7 +81,13 @@ async function syncPush(store: MemoryStore, change: () => Promise<void>, extra: 
 
 async function sync(store: MemoryStore, event: string, run: ReturnType<typeof toRunContext>, extra: Record<string, string>, octokit?: Octokit) {
   const log = memoryLog()
-  const result = await runSync(settingsFrom({ ...inputs, ...extra }, event), run, { log, octokit, group: (_name, fn) => fn(), vendor: store.factory, tokenCache: new TokenCache() })
+  const result = await runSync(settingsFrom({ ...inputs, ...extra }, event), run, {
+    log,
+    octokit,
+    group: (_name, fn) => fn(),
+    vendor: store.factory,
+    tokenCache: new TokenCache()
+  })
   return { ...result, log: log.lines.join('\n') }
 }
 
@@ -91,7 +115,13 @@ describe('runSync with an in-memory store', () => {
       'docs/c.md: upload → uploaded (new in the store)',
       'docs/old-name.md: upload → uploaded (new in the store)'
     ])
-    expect(store.contents()).toEqual({ 'docs/a.md': 'A v1', 'docs/b.md': 'B v1', 'docs/by-hand.md': 'a person wrote this', 'docs/c.md': 'C v1', 'docs/old-name.md': 'moves, unchanged' })
+    expect(store.contents()).toEqual({
+      'docs/a.md': 'A v1',
+      'docs/b.md': 'B v1',
+      'docs/by-hand.md': 'a person wrote this',
+      'docs/c.md': 'C v1',
+      'docs/old-name.md': 'moves, unchanged'
+    })
     expect(first.changedDocPaths).toEqual(['docs/a.md', 'docs/b.md', 'docs/c.md', 'docs/old-name.md'])
 
     store.calls.length = 0
@@ -104,7 +134,12 @@ describe('runSync with an in-memory store', () => {
     const store = new MemoryStore()
     const { report } = await syncOnDispatch(store, { 'dry-run': 'true' })
     expect(report.dryRun).toBe(true)
-    expect(report.items.map((i) => `${i.path}: ${i.outcome}`)).toEqual(['docs/a.md: planned', 'docs/b.md: planned', 'docs/c.md: planned', 'docs/old-name.md: planned'])
+    expect(report.items.map((i) => `${i.path}: ${i.outcome}`)).toEqual([
+      'docs/a.md: planned',
+      'docs/b.md: planned',
+      'docs/c.md: planned',
+      'docs/old-name.md: planned'
+    ])
     expect(store.writes()).toEqual([])
     expect(store.contents()).toEqual({})
   })
@@ -138,10 +173,7 @@ describe('runSync with an in-memory store', () => {
     const before = store.contents()
     const { report } = await syncPush(store, () => repo.remove('docs/a.md', 'docs/b.md'), { 'max-deletions': '1' })
     expect(report.errors).toEqual([expect.stringMatching(/^2 remote docs would be deleted, more than max-deletions \(1\); nothing was deleted\./)])
-    expect(outcomes(report)).toEqual([
-      'docs/a.md: delete → failed (deleted from the repository)',
-      'docs/b.md: delete → failed (deleted from the repository)'
-    ])
+    expect(outcomes(report)).toEqual(['docs/a.md: delete → failed (deleted from the repository)', 'docs/b.md: delete → failed (deleted from the repository)'])
     expect(report.items.map((i) => i.detail)).toEqual(['not deleted: max-deletions (1) exceeded', 'not deleted: max-deletions (1) exceeded'])
     expect(store.writes()).toEqual([])
     expect(store.contents()).toEqual(before)

@@ -121,7 +121,8 @@ describe('tags', () => {
 describe('owned entries', () => {
   const NS = 'octo/docs'
   const e = (id: number, q: string) => ({ id: String(id), question: q, answer: 'a' })
-  const tagged = (id: number, index: number, total: number, d = digest, key = 'a.md', ns = NS) => e(id, `Q${formatTag({ key: `${ns}/${key}`, index, total, digest: d })}`)
+  const tagged = (id: number, index: number, total: number, d = digest, key = 'a.md', ns = NS) =>
+    e(id, `Q${formatTag({ key: `${ns}/${key}`, index, total, digest: d })}`)
 
   it('groups by doc key, ignoring manual entries', () => {
     const groups = ownedByKey([e(1, 'Manual?'), tagged(2, 1, 2), tagged(3, 1, 1, digest, 'b.md'), tagged(4, 2, 2)], NS)
@@ -141,7 +142,11 @@ describe('owned entries', () => {
     expect([...groups.keys()].sort()).toEqual(['docs/echoed.md', 'docs/index.md'])
     expect(groups.get('docs/index.md')!.entries.map((x) => x.entry.id)).toEqual(['1'])
     expect([...ownedByKey(entries, 'octo/other').keys()]).toEqual(['docs/index.md'])
-    expect(ownedByKey(entries, 'octo/other').get('docs/index.md')!.entries.map((x) => x.entry.id)).toEqual(['2'])
+    expect(
+      ownedByKey(entries, 'octo/other')
+        .get('docs/index.md')!
+        .entries.map((x) => x.entry.id)
+    ).toEqual(['2'])
   })
 
   it('has a settled digest only for exactly one complete version', () => {

@@ -40,7 +40,10 @@ describe('TokenCache', () => {
   it('builds one token source per key and hands the same one to every caller', () => {
     const cache = new TokenCache()
     let built = 0
-    const make = () => (built++, staticTokens('k'))
+    const make = () => {
+      built++
+      return staticTokens('k')
+    }
     const first = cache.get('stackspot\nhttps://idm\ncid', make)
     expect(cache.get('stackspot\nhttps://idm\ncid', make)).toBe(first)
     expect(cache.get('stackspot\nhttps://idm\nother', make)).not.toBe(first)
@@ -76,17 +79,20 @@ describe('token endpoints that answer something other than a token', () => {
   const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhYmMifQ.c2lnbmF0dXJl'
   const client = () => tokenEndpointClient({ vendor: 'Acme', baseUrl: url, log: memoryLog() })
   const send = () => requestToken(client(), { method: 'POST', url, operation: 'get an access token', json: {}, auth: false, idempotent: true })
-  const ask = () => send().then(
-    () => new Error('no error'),
-    (e: unknown) => e as Error
-  )
+  const ask = () =>
+    send().then(
+      () => new Error('no error'),
+      (e: unknown) => e as Error
+    )
   /** Every spelling of `value` that must not be in `text`. */
   const spellings = (value: string) => [value, encodeURIComponent(value), Buffer.from(value).toString('base64'), Buffer.from(value).toString('base64url')]
 
   it('a 200 form-encoded answer: the error names the format, not the body, and the token is masked first', async () => {
     answers = [[200, 'application/x-www-form-urlencoded', `access_token=${LIVE}&token_type=bearer&refresh_token=rt-0123456789`]]
     const err = await ask()
-    expect(err.message).toMatch(/Acme: get an access token failed \(HTTP 200\): the token endpoint answered a form-encoded body \(fields: access_token, token_type, refresh_token\) instead of JSON; the body is not shown/)
+    expect(err.message).toMatch(
+      /Acme: get an access token failed \(HTTP 200\): the token endpoint answered a form-encoded body \(fields: access_token, token_type, refresh_token\) instead of JSON; the body is not shown/
+    )
     for (const s of [...spellings(LIVE), 'rt-0123456789']) expect(err.message).not.toContain(s)
     expect(redact(`leaked ${LIVE} and rt-0123456789`)).toBe('leaked *** and ***')
   })
@@ -114,7 +120,10 @@ describe('token endpoints that answer something other than a token', () => {
   })
 
   it('a 500 HTML error page is retried, then reported by kind without its text', async () => {
-    answers = Array.from({ length: 6 }, () => [500, 'text/html', `<html><body>Internal error; request had access_token=${LIVE}</body></html>`] as [number, string, string])
+    answers = Array.from(
+      { length: 6 },
+      () => [500, 'text/html', `<html><body>Internal error; request had access_token=${LIVE}</body></html>`] as [number, string, string]
+    )
     const err = await ask()
     expect(err.message).toMatch(/HTTP 500\): an HTML page/)
     expect(err.message).not.toContain(LIVE)

@@ -32,7 +32,14 @@ afterAll(async () => {
 function runIn(workspace: string, opts: { repository?: string; sha?: string } = {}) {
   const [owner, name] = (opts.repository ?? 'octo/docs').split('/') as [string, string]
   return toRunContext(
-    { eventName: 'workflow_dispatch', sha: opts.sha ?? 'f'.repeat(40), payload: workflowDispatchPayload({ owner, name }), serverUrl: 'https://github.com', apiUrl: 'https://api.github.com', repo: { owner, repo: name } },
+    {
+      eventName: 'workflow_dispatch',
+      sha: opts.sha ?? 'f'.repeat(40),
+      payload: workflowDispatchPayload({ owner, name }),
+      serverUrl: 'https://github.com',
+      apiUrl: 'https://api.github.com',
+      repo: { owner, repo: name }
+    },
     workspace
   )
 }
@@ -96,7 +103,9 @@ describe('runSync in an empty workspace', () => {
     const store = new MemoryStore()
     store.seed({ 'docs/a.md': 'A', 'docs/b.md': 'B' })
     const settings = settingsFrom({ vendor: 'staffify', 'api-key': 'k', 'knowledge-base': 'kb' })
-    const error = await failure(runSync(settings, runIn(empty), { log: memoryLog(), octokit: undefined, group: (_n, fn) => fn(), vendor: store.factory, tokenCache: new TokenCache() }))
+    const error = await failure(
+      runSync(settings, runIn(empty), { log: memoryLog(), octokit: undefined, group: (_n, fn) => fn(), vendor: store.factory, tokenCache: new TokenCache() })
+    )
     expect(error.hint).toMatch(/actions\/checkout/)
     expect(store.calls).toEqual([])
     expect(store.contents()).toEqual({ 'docs/a.md': 'A', 'docs/b.md': 'B' })

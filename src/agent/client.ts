@@ -91,7 +91,15 @@ function chatPath(agentId: string): string {
 }
 
 async function askRest(o: AskOptions, timeouts: AgentTimeouts): Promise<AgentAnswer> {
-  const http = new HttpClient({ vendor: VENDOR, baseUrl: o.agentUrl, authOrigins: [o.agentUrl], tokens: o.tokens, log: o.log, timeoutMs: timeouts.overallMs, hintFor })
+  const http = new HttpClient({
+    vendor: VENDOR,
+    baseUrl: o.agentUrl,
+    authOrigins: [o.agentUrl],
+    tokens: o.tokens,
+    log: o.log,
+    timeoutMs: timeouts.overallMs,
+    hintFor
+  })
   const body = await http.json(
     { method: 'POST', url: o.agentUrl + chatPath(o.agentId), operation: OPERATION, json: requestBody(o), headers: { accept: 'application/json' } },
     RestAnswer
@@ -191,15 +199,20 @@ async function askStreaming(o: AskOptions, timeouts: AgentTimeouts): Promise<Age
       const sentinel = stream.done
       const answer = stream.end()
       if (stream.events === 0) throw new VendorHttpError({ vendor: VENDOR, operation: OPERATION, status, detail: 'the stream ended without any event' })
-      if (!sentinel && !answer.stopReason) o.log.warning('The agent\'s stream ended without a stop reason; its answer may be incomplete.')
+      if (!sentinel && !answer.stopReason) o.log.warning("The agent's stream ended without a stop reason; its answer may be incomplete.")
       return answer
     } catch (error) {
       if (error instanceof VendorHttpError) throw error
       // Redact before cutting: a credential across the cut would otherwise leak in part.
-      if (error instanceof AgentStreamError) throw new VendorHttpError({ vendor: VENDOR, operation: OPERATION, detail: `the agent reported an error: ${truncate(redact(error.message))}` })
+      if (error instanceof AgentStreamError)
+        throw new VendorHttpError({ vendor: VENDOR, operation: OPERATION, detail: `the agent reported an error: ${truncate(redact(error.message))}` })
       if (why) throw new VendorHttpError({ vendor: VENDOR, operation: OPERATION, detail: why })
       const code = (error as { code?: string }).code
-      throw new VendorHttpError({ vendor: VENDOR, operation: OPERATION, detail: `network error${code ? ` ${code}` : ''}: ${error instanceof Error ? error.message : String(error)}` })
+      throw new VendorHttpError({
+        vendor: VENDOR,
+        operation: OPERATION,
+        detail: `network error${code ? ` ${code}` : ''}: ${error instanceof Error ? error.message : String(error)}`
+      })
     } finally {
       clearTimeout(idle)
       clearTimeout(overall)

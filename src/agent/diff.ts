@@ -14,7 +14,13 @@ const SHA = /^[0-9a-f]{7,64}$/i
 /** Beyond this many paths we let git diff everything and rely on the cap. */
 const MAX_PATH_ARGS = 500
 
-export async function docsDiff(workspace: string, base: string | undefined, head: string | undefined, paths: readonly string[], max = DIFF_MAX_CHARS): Promise<{ text: string; available: boolean; reason?: string }> {
+export async function docsDiff(
+  workspace: string,
+  base: string | undefined,
+  head: string | undefined,
+  paths: readonly string[],
+  max = DIFF_MAX_CHARS
+): Promise<{ text: string; available: boolean; reason?: string }> {
   if (!base || !head || !SHA.test(base) || !SHA.test(head)) return unavailable('the base or head commit is unknown for this event')
   if (paths.length === 0) return unavailable('no doc changed')
   for (const sha of [base, head]) {
@@ -22,16 +28,21 @@ export async function docsDiff(workspace: string, base: string | undefined, head
       () => true,
       () => false
     )
-    if (!ok) return unavailable(`commit ${sha.slice(0, 12)} is not in the checkout (check out with actions/checkout fetch-depth: 2 or more to include the diff)`)
+    if (!ok)
+      return unavailable(`commit ${sha.slice(0, 12)} is not in the checkout (check out with actions/checkout fetch-depth: 2 or more to include the diff)`)
   }
   const pathArgs = paths.length <= MAX_PATH_ARGS ? ['--', ...paths] : []
   let out: string
   try {
-    ;({ stdout: out } = await exec('git', ['--literal-pathspecs', 'diff', '--no-color', '--no-ext-diff', '--no-textconv', '--find-renames', base, head, ...pathArgs], {
-      cwd: workspace,
-      maxBuffer: 16 * 1024 * 1024,
-      encoding: 'utf8'
-    }))
+    ;({ stdout: out } = await exec(
+      'git',
+      ['--literal-pathspecs', 'diff', '--no-color', '--no-ext-diff', '--no-textconv', '--find-renames', base, head, ...pathArgs],
+      {
+        cwd: workspace,
+        maxBuffer: 16 * 1024 * 1024,
+        encoding: 'utf8'
+      }
+    ))
   } catch (error) {
     const partial = (error as { stdout?: string }).stdout
     if (typeof partial !== 'string' || partial === '') return unavailable('git diff failed')

@@ -66,7 +66,9 @@ export async function runAgentStep(input: AgentStepInput): Promise<AgentStepResu
   }
   const pr = actions ? run.pullRequest : undefined
   const key = commentKey(settings.commentKey, run, settings.knowledgeBase)
-  const target: CommentTarget | undefined = pr ? { owner: run.owner, repo: run.repo, issueNumber: pr.number, knowledgeBase: settings.knowledgeBase, key } : undefined
+  const target: CommentTarget | undefined = pr
+    ? { owner: run.owner, repo: run.repo, issueNumber: pr.number, knowledgeBase: settings.knowledgeBase, key }
+    : undefined
   let commentPlan: 'post' | 'disabled' | 'no-token' | 'not-a-pr' = 'not-a-pr'
   if (target) commentPlan = !settings.comment ? 'disabled' : octokit ? 'post' : 'no-token'
 
@@ -87,7 +89,12 @@ export async function runAgentStep(input: AgentStepInput): Promise<AgentStepResu
   // those would steer the agent. Its file names still reach the prompt, quoted one per line.
   const fork = run.pullRequest?.fromFork === true
   if (fork) log.info('The pull request comes from a fork: its title, body and diff are left out of the prompt.')
-  const diffPaths = [...new Set([...input.changedDocPaths, ...input.report.items.filter((i) => i.action !== 'unchanged').flatMap((i) => (i.previousPath ? [i.path, i.previousPath] : [i.path]))])].sort()
+  const diffPaths = [
+    ...new Set([
+      ...input.changedDocPaths,
+      ...input.report.items.filter((i) => i.action !== 'unchanged').flatMap((i) => (i.previousPath ? [i.path, i.previousPath] : [i.path]))
+    ])
+  ].sort()
   const diff = fork
     ? { text: FORK_NOTE, available: false }
     : pr
@@ -114,9 +121,12 @@ export async function runAgentStep(input: AgentStepInput): Promise<AgentStepResu
     log,
     timeouts: input.timeouts
   })
-  log.info(`The agent answered (${answer.message.length} characters${answer.stopReason ? `, stop reason ${JSON.stringify(plainField(answer.stopReason, 60))}` : ''}).`)
+  log.info(
+    `The agent answered (${answer.message.length} characters${answer.stopReason ? `, stop reason ${JSON.stringify(plainField(answer.stopReason, 60))}` : ''}).`
+  )
   // An id we could not send back (or that is not an id at all) is neither kept nor published.
-  if (answer.conversationId !== undefined && (!isConversationId(answer.conversationId) || redact(answer.conversationId) !== answer.conversationId)) answer.conversationId = undefined
+  if (answer.conversationId !== undefined && (!isConversationId(answer.conversationId) || redact(answer.conversationId) !== answer.conversationId))
+    answer.conversationId = undefined
   // A stream that never repeats the id still continued the conversation we named.
   answer.conversationId ??= existing?.conversationId
 
@@ -188,7 +198,7 @@ function commentFailure(what: string, target: CommentTarget, error: unknown): st
     return (
       `${base} The agent's answer is in the job summary. To let the action comment, give the job ` +
       '`permissions: pull-requests: write` (and `contents: read`), or pass a `github-token` that may write pull request comments. ' +
-      'On pull requests from forks GitHub makes GITHUB_TOKEN read-only; keep the `pull_request` trigger and do not switch to `pull_request_target` with a checkout of the fork\'s code.'
+      "On pull requests from forks GitHub makes GITHUB_TOKEN read-only; keep the `pull_request` trigger and do not switch to `pull_request_target` with a checkout of the fork's code."
     )
   }
   return `${base} The agent's answer is in the job summary.`

@@ -59,7 +59,9 @@ export function isAllowedUrl(url: string, host: string): boolean {
   } catch {
     return false
   }
-  return (parsed.protocol === 'https:' || parsed.protocol === 'http:') && parsed.host.toLowerCase() === host.toLowerCase() && !parsed.username && !parsed.password
+  return (
+    (parsed.protocol === 'https:' || parsed.protocol === 'http:') && parsed.host.toLowerCase() === host.toLowerCase() && !parsed.username && !parsed.password
+  )
 }
 
 /** Markdown backslash escapes and the few entities we keep (see sanitize.ts), as GitHub decodes them in a destination. */
@@ -68,7 +70,10 @@ function decodeDestination(raw: string): string {
   if (d.startsWith('<') || d.startsWith('&lt;')) d = d.replace(/^(?:<|&lt;)/, '').replace(/(?:>|&gt;)$/, '')
   return d
     .replace(/\\([!-/:-@[-`{-~])/g, '$1')
-    .replace(/&(amp|lt|gt|quot|apos|nbsp|#39|#34);/g, (_, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', '#39': "'", '#34': '"' })[name] ?? '')
+    .replace(
+      /&(amp|lt|gt|quot|apos|nbsp|#39|#34);/g,
+      (_, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', '#39': "'", '#34': '"' })[name] ?? ''
+    )
 }
 
 /** The destination that starts at `from` (after `(` or `]:`): optional blanks and one line break, then `<…>` or a run without blanks. */

@@ -28,7 +28,10 @@ export function commentKey(given: string, env: { workflowRef?: string; workflow?
   const ref = env.workflowRef ?? ''
   const at = ref.lastIndexOf('@refs/')
   const workflow = ref ? (at >= 0 ? ref.slice(0, at) : ref) : `name:${env.workflow ?? ''}`
-  return createHash('sha256').update(`${workflow}\n${env.job ?? ''}\n${knowledgeBase}`).digest('hex').slice(0, 16)
+  return createHash('sha256')
+    .update(`${workflow}\n${env.job ?? ''}\n${knowledgeBase}`)
+    .digest('hex')
+    .slice(0, 16)
 }
 
 export function formatMarker(knowledgeBase: string, key: string, conversationId?: string): string {

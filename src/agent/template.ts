@@ -37,9 +37,7 @@ Diff of the docs:
  */
 export function renderPrompt(template: string, values: PromptValues): string {
   const source = template.trim() === '' ? DEFAULT_PROMPT : template
-  return source.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (whole, name: string) =>
-    Object.hasOwn(values, name) ? values[name as keyof PromptValues] : whole
-  )
+  return source.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (whole, name: string) => (Object.hasOwn(values, name) ? values[name as keyof PromptValues] : whole))
 }
 
 /**
@@ -55,9 +53,7 @@ export function promptPathList(paths: readonly string[], max: number): string {
 }
 
 function quotedPath(path: string): string {
-  const visible = path.replace(UNPRINTABLE, (c) =>
-    c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\u{${c.codePointAt(0)!.toString(16)}}`
-  )
+  const visible = path.replace(UNPRINTABLE, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\u{${c.codePointAt(0)!.toString(16)}}`))
   const longest = Math.max(0, ...(visible.match(/`+/g) ?? []).map((r) => r.length))
   const fence = '`'.repeat(longest + 1)
   const pad = visible.startsWith('`') || visible.endsWith('`') ? ' ' : ''

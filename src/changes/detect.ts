@@ -31,7 +31,9 @@ const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/i
 const ZERO = /^0+$/
 
 /** Either an exact diff, or the reason no exact diff can be had. */
-type Outcome = Extract<ChangeSet, { kind: 'diff' }> | { kind: 'untrusted'; reason: string; /** The base is a descendant of the head (compare status `behind`). */ behind?: boolean }
+type Outcome =
+  | Extract<ChangeSet, { kind: 'diff' }>
+  | { kind: 'untrusted'; reason: string /** The base is a descendant of the head (compare status `behind`). */; behind?: boolean }
 
 export async function detectChanges(input: DetectInput): Promise<ChangeSet> {
   const { run, mode } = input
@@ -67,7 +69,11 @@ async function pushDiff({ run, octokit, log }: DetectInput): Promise<Outcome> {
   // After a force push the old head may not be an ancestor of the new one, and the commits it
   // replaced may have been synced: only a tree-to-tree diff would be exact, and the compare API
   // (the only source with fetch-depth 1) diffs from the common ancestor instead. Reconcile.
-  if (payload.forced === true) return { kind: 'untrusted', reason: `force push to ${ref}: the history before ${short(after)} was rewritten, so ${short(before)} is not a trustworthy diff base` }
+  if (payload.forced === true)
+    return {
+      kind: 'untrusted',
+      reason: `force push to ${ref}: the history before ${short(after)} was rewritten, so ${short(before)} is not a trustworthy diff base`
+    }
   if (before.toLowerCase() === after.toLowerCase()) return { kind: 'diff', changes: [], source: `push ${short(before)}..${short(after)} (no new commits)` }
 
   // The store reflects the last commit a successful run synced, which is `before` only when the
@@ -78,9 +84,11 @@ async function pushDiff({ run, octokit, log }: DetectInput): Promise<Outcome> {
     const grant = synced.reason.includes('actions: read') ? '' : '; with a github-token and `permissions: actions: read` pushes are diffed from it'
     return { kind: 'untrusted', reason: `cannot tell which commit the last successful run of this workflow synced (${synced.reason})${grant}` }
   }
-  if (synced.kind === 'none') return { kind: 'untrusted', reason: `no run of this workflow on ${branch} has succeeded yet, so nothing says which commit the store reflects` }
+  if (synced.kind === 'none')
+    return { kind: 'untrusted', reason: `no run of this workflow on ${branch} has succeeded yet, so nothing says which commit the store reflects` }
   const base = synced.sha
-  if (base.toLowerCase() === after.toLowerCase()) return { kind: 'diff', changes: [], source: `push ${short(before)}..${short(after)} (run ${synced.runId} already synced ${short(after)})` }
+  if (base.toLowerCase() === after.toLowerCase())
+    return { kind: 'diff', changes: [], source: `push ${short(before)}..${short(after)} (run ${synced.runId} already synced ${short(after)})` }
   if (base.toLowerCase() === before.toLowerCase()) return diffPush(run, octokit, before, after, log, '')
   log.info(
     `The run for ${short(before)} did not succeed; syncing from ${short(base)}, the last commit a successful run synced ` +
@@ -88,11 +96,18 @@ async function pushDiff({ run, octokit, log }: DetectInput): Promise<Outcome> {
   )
   // A re-run of an older push's run, after a later push's run succeeded: the store already holds
   // a later state of the branch, which a full reconcile of this older commit would undo.
-  const alreadyLater: Outcome = { kind: 'diff', changes: [], source: `push ${short(before)}..${short(after)} (run ${synced.runId} already synced the later ${short(base)})` }
+  const alreadyLater: Outcome = {
+    kind: 'diff',
+    changes: [],
+    source: `push ${short(before)}..${short(after)} (run ${synced.runId} already synced the later ${short(base)})`
+  }
   const ancestry = await isAncestor(run.workspace, base, after)
   if (ancestry === false) {
     if ((await isAncestor(run.workspace, after, base)) === true) return alreadyLater
-    return { kind: 'untrusted', reason: `${short(base)}, the last commit a successful run synced, is not an ancestor of ${short(after)}, so history was rewritten` }
+    return {
+      kind: 'untrusted',
+      reason: `${short(base)}, the last commit a successful run synced, is not an ancestor of ${short(after)}, so history was rewritten`
+    }
   }
   const outcome = await diffPush(run, octokit, base, after, log, ', from the last synced commit')
   return outcome.kind === 'untrusted' && outcome.behind ? alreadyLater : outcome
@@ -125,27 +140,36 @@ async function isAncestor(workspace: string, base: string, after: string): Promi
 
 async function compareDiff(run: RunContext, octokit: NonNullable<DetectInput['octokit']>, before: string, after: string, log: Log): Promise<Outcome> {
   const range = `${short(before)}..${short(after)}`
-  let data
+  let data: Awaited<ReturnType<typeof octokit.rest.repos.compareCommitsWithBasehead>>['data']
   try {
     // No per_page/page: the file list is independent of commit pagination and only on page 1.
     ;({ data } = await octokit.rest.repos.compareCommitsWithBasehead({ owner: run.owner, repo: run.repo, basehead: `${before}...${after}` }))
   } catch (error) {
     const status = httpStatus(error)
     log.debug(`compare ${range} failed: ${errorMessage(error)}`)
-    if (status === 404) return { kind: 'untrusted', reason: `GitHub does not know ${short(before)} (force-pushed away, or not in ${run.repository}), so there is no diff base` }
+    if (status === 404)
+      return { kind: 'untrusted', reason: `GitHub does not know ${short(before)} (force-pushed away, or not in ${run.repository}), so there is no diff base` }
     const hint = status === 403 || status === 401 ? '; the token needs `contents: read`' : ''
     return { kind: 'untrusted', reason: `the compare API failed for ${range} (${status ? `HTTP ${status}` : errorMessage(error)})${hint}` }
   }
   if (data.status === 'behind' || data.status === 'diverged') {
-    return { kind: 'untrusted', reason: `${short(before)} is not an ancestor of ${short(after)} (compare status: ${data.status}), so history was rewritten`, behind: data.status === 'behind' }
+    return {
+      kind: 'untrusted',
+      reason: `${short(before)} is not an ancestor of ${short(after)} (compare status: ${data.status}), so history was rewritten`,
+      behind: data.status === 'behind'
+    }
   }
   // A push that was not forced is a fast-forward, so a missing status is read as `ahead`.
   const status = data.status as string | undefined
-  if (status !== undefined && status !== 'ahead' && status !== 'identical') return { kind: 'untrusted', reason: `the compare API answered an unknown status "${status}"` }
+  if (status !== undefined && status !== 'ahead' && status !== 'identical')
+    return { kind: 'untrusted', reason: `the compare API answered an unknown status "${status}"` }
   const files = data.files
   if (files === undefined && status !== 'identical') return { kind: 'untrusted', reason: `the compare API listed no files for ${range}` }
   if ((files?.length ?? 0) >= COMPARE_FILE_CAP) {
-    return { kind: 'untrusted', reason: `the push changed ${COMPARE_FILE_CAP} or more files, more than GitHub's compare API lists (check out with fetch-depth: 0 for an exact local diff)` }
+    return {
+      kind: 'untrusted',
+      reason: `the push changed ${COMPARE_FILE_CAP} or more files, more than GitHub's compare API lists (check out with fetch-depth: 0 for an exact local diff)`
+    }
   }
   const changes = (files ?? []).flatMap((f) => githubFileChange(f))
   return { kind: 'diff', changes, source: `push ${range} (compare API)` }
@@ -167,7 +191,10 @@ async function pullRequestDiff({ run, octokit, log }: DetectInput): Promise<Outc
     const status = httpStatus(error)
     log.debug(`listing files of #${pr.number} failed: ${errorMessage(error)}`)
     const hint = status === 403 || status === 401 || status === 404 ? '; the token needs `pull-requests: read`' : ''
-    return { kind: 'untrusted', reason: `GitHub did not list the files of pull request #${pr.number} (${status ? `HTTP ${status}` : errorMessage(error)})${hint}` }
+    return {
+      kind: 'untrusted',
+      reason: `GitHub did not list the files of pull request #${pr.number} (${status ? `HTTP ${status}` : errorMessage(error)})${hint}`
+    }
   }
   if (files.length > PULL_FILES_CAP) return tooManyPullFiles(pr.number, files.length)
   if (files.length === PULL_FILES_CAP) {
@@ -236,7 +263,20 @@ async function localDiff(workspace: string, before: string, after: string, log: 
       return { ok: false, why: `commit ${short(sha)} is not in the clone` }
     }
   }
-  const out = await git(workspace, ['-c', 'core.quotepath=false', 'diff', '--no-color', '--no-ext-diff', '--no-relative', '--name-status', '-z', '-M', before, after, '--'])
+  const out = await git(workspace, [
+    '-c',
+    'core.quotepath=false',
+    'diff',
+    '--no-color',
+    '--no-ext-diff',
+    '--no-relative',
+    '--name-status',
+    '-z',
+    '-M',
+    before,
+    after,
+    '--'
+  ])
   if (!out.ok) {
     log.debug(out.error)
     return { ok: false, why: 'git diff failed' }

@@ -34,7 +34,15 @@ export async function lastSyncedCommit({ run, octokit, branch, log }: LastSynced
   const { owner, repo } = run
   try {
     const workflowId = workflowFile(run.workflowRef) ?? (await octokit.rest.actions.getWorkflowRun({ owner, repo, run_id: run.runId })).data.workflow_id
-    const { data } = await octokit.rest.actions.listWorkflowRuns({ owner, repo, workflow_id: workflowId, branch, event: 'push', status: 'success', per_page: RUNS_PER_PAGE })
+    const { data } = await octokit.rest.actions.listWorkflowRuns({
+      owner,
+      repo,
+      workflow_id: workflowId,
+      branch,
+      event: 'push',
+      status: 'success',
+      per_page: RUNS_PER_PAGE
+    })
     const runs = data.workflow_runs
       .filter((r) => r.id !== run.runId && r.conclusion === 'success')
       .sort((a, b) => (b.created_at ?? '').localeCompare(a.created_at ?? '') || b.id - a.id)
@@ -45,8 +53,10 @@ export async function lastSyncedCommit({ run, octokit, branch, log }: LastSynced
   } catch (error) {
     const status = (error as { status?: unknown } | null)?.status
     log.debug(`Looking up the last successful run failed: ${errorMessage(error)}`)
-    if (status === 401 || status === 403) return { kind: 'unknown', reason: `the Actions API refused the token (HTTP ${status}): the job needs \`permissions: actions: read\`` }
-    if (status === 404) return { kind: 'unknown', reason: 'the Actions API does not know this workflow run (HTTP 404): the job needs `permissions: actions: read`' }
+    if (status === 401 || status === 403)
+      return { kind: 'unknown', reason: `the Actions API refused the token (HTTP ${status}): the job needs \`permissions: actions: read\`` }
+    if (status === 404)
+      return { kind: 'unknown', reason: 'the Actions API does not know this workflow run (HTTP 404): the job needs `permissions: actions: read`' }
     return { kind: 'unknown', reason: `the Actions API failed (${typeof status === 'number' ? `HTTP ${status}` : errorMessage(error)})` }
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { constants } from 'node:fs'
+import { constants, type Stats } from 'node:fs'
 import { lstat, open, realpath } from 'node:fs/promises'
 import { isAbsolute, join, relative, sep } from 'node:path'
 import * as glob from '@actions/glob'
@@ -146,7 +146,11 @@ function withoutNormalizationTwins(docs: LocalDoc[], skipped: SkippedFile[]): Lo
     const keep = twins.find((d) => d.path === nfc) ?? [...twins].sort((a, b) => (a.path < b.path ? -1 : 1))[0]!
     kept.push(keep)
     for (const twin of twins) {
-      if (twin !== keep) skipped.push({ path: twin.path, reason: `has the same name as ${keep.path} once Unicode-normalized (NFC), and stores may take the two for one doc; rename one of them` })
+      if (twin !== keep)
+        skipped.push({
+          path: twin.path,
+          reason: `has the same name as ${keep.path} once Unicode-normalized (NFC), and stores may take the two for one doc; rename one of them`
+        })
     }
   }
   return kept
@@ -159,11 +163,11 @@ async function inspect(root: string, path: string, opts: CollectOptions): Promis
   if (hasControlChars(path)) {
     return { path, reason: `its name ${printablePath(path)} holds a control character (a line break or similar), which could forge log lines; rename it` }
   }
-  if (insideGitDir(path)) return { path, reason: 'is inside .git/, which holds the job\'s credentials; never uploaded' }
+  if (insideGitDir(path)) return { path, reason: "is inside .git/, which holds the job's credentials; never uploaded" }
   const credential = credentialFileReason(path)
   if (credential) return { path, reason: credential }
   const absPath = join(root, path)
-  let stat
+  let stat: Stats
   try {
     stat = await lstat(absPath)
   } catch (error) {

@@ -4,7 +4,6 @@ import type { Log } from '../log.js'
 import type { SharedSettings } from '../shared-settings.js'
 import type { TokenCache } from '../tokens.js'
 
-
 /**
  * A doc as the remote store holds it. Only content the action created is ever listed:
  * each adapter knows how to tell its own objects from those a person added by hand.
@@ -127,7 +126,6 @@ export interface VendorDeps {
   /** The run's OAuth token sources, one per credential, so the sync and the agent share a token. */
   readonly tokenCache: TokenCache
 }
-
 
 /**
  * Everything the action knows about one vendor, declared in its folder: the registry lists these,

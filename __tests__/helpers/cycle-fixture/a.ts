@@ -1,2 +1,4 @@
 import type { B } from './b.js'
-export interface A { b?: B }
+export interface A {
+  b?: B
+}

@@ -1,2 +1,4 @@
 import type { A } from './a.js'
-export interface B { a?: A }
+export interface B {
+  a?: A
+}

@@ -85,7 +85,11 @@ function matchesFilter(value: string | null | undefined, f: { operator?: string;
 function matchesLabels(k: CastrelKnowledge, f: { operator?: string; values?: Array<{ key: string; value?: string | null }> }): boolean {
   const labels = k.labels ?? {}
   const hit = (item: { key: string; value?: string | null }) =>
-    item.key in labels && (item.value === undefined || item.value === null || item.value === '' || (f.operator === 'like' ? labels[item.key]!.includes(item.value) : labels[item.key] === item.value))
+    item.key in labels &&
+    (item.value === undefined ||
+      item.value === null ||
+      item.value === '' ||
+      (f.operator === 'like' ? labels[item.key]!.includes(item.value) : labels[item.key] === item.value))
   const items = f.values ?? []
   switch (f.operator) {
     case 'eq':
@@ -109,7 +113,8 @@ function list(store: CastrelStore, req: EmuRequest): EmuResult {
   }
   // The id filters read trigger_config, where the docs say those ids live.
   for (const field of ['application_id', 'service_id', 'infrastructure_id', 'connector_id', 'bridge_node_client_id', 'proxy_id'] as const) {
-    if (filters[field]) items = items.filter((k) => matchesFilter(typeof k.trigger_config[field] === 'string' ? (k.trigger_config[field] as string) : null, filters[field]))
+    if (filters[field])
+      items = items.filter((k) => matchesFilter(typeof k.trigger_config[field] === 'string' ? (k.trigger_config[field] as string) : null, filters[field]))
   }
   // Booleans compare as "true"/"false": FilterValue values are strings.
   for (const field of ['is_public', 'is_readonly'] as const) {
@@ -132,7 +137,11 @@ function list(store: CastrelStore, req: EmuRequest): EmuResult {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys)
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value as object).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]))
+    return Object.fromEntries(
+      Object.keys(value as object)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])])
+    )
   }
   return value ?? {}
 }

@@ -3,7 +3,13 @@ import type { EmuRequest } from '../../framework.ts'
 import { BASE, WEB, toUser, userJson, type GithubStore, type RepoState, type SeedFile, type SeedPull } from './state.ts'
 
 /** GitHub's `per_page`/`page` with a Link header (first/prev/next/last as they apply). */
-export function paginate<T>(store: GithubStore, req: EmuRequest, items: readonly T[], defaultPerPage = 30, maxPerPage = 100): { page: T[]; headers: Record<string, string> } {
+export function paginate<T>(
+  store: GithubStore,
+  req: EmuRequest,
+  items: readonly T[],
+  defaultPerPage = 30,
+  maxPerPage = 100
+): { page: T[]; headers: Record<string, string> } {
   const perRaw = Number.parseInt(req.url.searchParams.get('per_page') ?? '', 10)
   const pageRaw = Number.parseInt(req.url.searchParams.get('page') ?? '', 10)
   const perPage = Number.isFinite(perRaw) && perRaw > 0 ? Math.min(perRaw, maxPerPage) : defaultPerPage

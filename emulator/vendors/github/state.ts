@@ -22,7 +22,12 @@ export interface GithubIdentity {
   /** Every write answers 403 Resource not accessible by integration. */
   readOnly?: boolean
   /** Scopes withheld from the token (`none`); absent means granted. */
-  permissions?: { contents?: 'none' | 'read' | 'write'; pull_requests?: 'none' | 'read' | 'write'; issues?: 'none' | 'read' | 'write'; actions?: 'none' | 'read' | 'write' }
+  permissions?: {
+    contents?: 'none' | 'read' | 'write'
+    pull_requests?: 'none' | 'read' | 'write'
+    issues?: 'none' | 'read' | 'write'
+    actions?: 'none' | 'read' | 'write'
+  }
 }
 
 export interface SeedFile {
@@ -240,7 +245,18 @@ export class GithubStore {
       updated_at: c.updated_at,
       author_association: c.user.type === 'Bot' ? 'NONE' : 'MEMBER',
       body: c.body,
-      reactions: { url: `${this.apiBase()}/repos/${c.repo}/issues/comments/${c.id}/reactions`, total_count: 0, '+1': 0, '-1': 0, laugh: 0, hooray: 0, confused: 0, heart: 0, rocket: 0, eyes: 0 },
+      reactions: {
+        url: `${this.apiBase()}/repos/${c.repo}/issues/comments/${c.id}/reactions`,
+        total_count: 0,
+        '+1': 0,
+        '-1': 0,
+        laugh: 0,
+        hooray: 0,
+        confused: 0,
+        heart: 0,
+        rocket: 0,
+        eyes: 0
+      },
       performed_via_github_app: c.user.login === GITHUB_ACTIONS_BOT.login ? { id: 15368, slug: 'github-actions', name: 'GitHub Actions' } : null
     }
   }
@@ -274,7 +290,15 @@ export class GithubStore {
     for (const c of s.comments ?? []) {
       if (!this.issueExists(r, c.issue)) r.issues.add(c.issue)
       const t = c.created_at ?? new Date().toISOString()
-      const made1: Comment = { id: this.nextComment++, repo: r.fullName, issue: c.issue, body: c.body, user: toUser(c.user, this.nextUser++), created_at: t, updated_at: t }
+      const made1: Comment = {
+        id: this.nextComment++,
+        repo: r.fullName,
+        issue: c.issue,
+        body: c.body,
+        user: toUser(c.user, this.nextUser++),
+        created_at: t,
+        updated_at: t
+      }
       this.comments.push(made1)
       made.comments.push(made1.id)
     }
@@ -306,7 +330,11 @@ export class GithubStore {
 
   state(): GithubState {
     const byIssue: Record<string, CommentJson[]> = {}
-    for (const c of this.comments) (byIssue[`${c.repo}#${c.issue}`] ??= []).push(this.commentJson(c))
+    for (const c of this.comments) {
+      const key = `${c.repo}#${c.issue}`
+      byIssue[key] ??= []
+      byIssue[key].push(this.commentJson(c))
+    }
     return {
       comments: byIssue,
       repos: Object.fromEntries(
@@ -317,7 +345,15 @@ export class GithubStore {
             compares: r.compares.map((c) => ({ base: c.base, head: c.head, status: c.status ?? 'ahead', files: c.files?.length ?? 0 })),
             pulls: [...r.pulls.values()].map((p) => ({ number: p.number, title: p.title, head: p.head.sha, base: p.base.sha, files: p.files?.length ?? 0 })),
             issues: [...r.issues],
-            workflowRuns: r.runs.map((x) => ({ id: x.id, workflow: x.workflow, head_sha: x.head_sha, head_branch: x.head_branch, event: x.event, status: x.status, conclusion: x.conclusion ?? null }))
+            workflowRuns: r.runs.map((x) => ({
+              id: x.id,
+              workflow: x.workflow,
+              head_sha: x.head_sha,
+              head_branch: x.head_branch,
+              event: x.event,
+              status: x.status,
+              conclusion: x.conclusion ?? null
+            }))
           }
         ])
       ),

@@ -66,7 +66,8 @@ async function chat(store: AgentStore, idm: StackSpotIdm, req: EmuRequest): Prom
     }
   }
   const override = store.ctx.faults.take('stackspot-agent-answer', prompt)
-  const answer = typeof override?.data?.text === 'string' ? echoCredential(override.data.text, req) : compose(agent, prompt, (conversation?.turns.length ?? 0) + 1)
+  const answer =
+    typeof override?.data?.text === 'string' ? echoCredential(override.data.text, req) : compose(agent, prompt, (conversation?.turns.length ?? 0) + 1)
   // Vendor-supplied metadata a test wants hostile (stop reason, token names, sources…).
   const fields = (override?.data?.fields ?? {}) as Record<string, unknown>
   conversation?.turns.push({ prompt, streaming, answer, request: { ...b, user_prompt: undefined } })

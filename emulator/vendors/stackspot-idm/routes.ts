@@ -19,9 +19,7 @@ function token(store: IdmStore, req: EmuRequest): EmuResult {
   if (form.get('grant_type') !== 'client_credentials') {
     throw new EmuError(400, { error: 'unsupported_grant_type', error_description: 'grant_type must be client_credentials' })
   }
-  const client = store.clients.find(
-    (c) => c.realm === req.params.realm && c.clientId === form.get('client_id') && c.clientSecret === form.get('client_secret')
-  )
+  const client = store.clients.find((c) => c.realm === req.params.realm && c.clientId === form.get('client_id') && c.clientSecret === form.get('client_secret'))
   if (!client) throw new EmuError(401, { error: 'unauthorized_client', error_description: 'Invalid client or Invalid client credentials' })
   const accessToken = `eyJ.${randomBytes(24).toString('hex')}`
   const ttl = store.ctx.tokenTtlSeconds

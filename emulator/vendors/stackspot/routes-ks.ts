@@ -75,7 +75,11 @@ async function batch(store: StackspotStore, idm: StackSpotIdm, req: EmuRequest):
   if (autoDeleteParam !== null && autoDeleteParam !== 'true' && autoDeleteParam !== 'false') {
     throw new EmuError(400, { message: 'auto-delete must be true or false', code: 'INVALID_PARAMETER' })
   }
-  const parts = parseMultipart(req.body, req.headers['content-type'], (d) => new EmuError(400, { message: `Malformed multipart body: ${d}`, code: 'BAD_REQUEST' }))
+  const parts = parseMultipart(
+    req.body,
+    req.headers['content-type'],
+    (d) => new EmuError(400, { message: `Malformed multipart body: ${d}`, code: 'BAD_REQUEST' })
+  )
   const zipPart = parts.find((p) => p.name === 'objects_zip')
   if (!zipPart) throw new EmuError(400, { message: 'Required part objects_zip is missing', code: 'BAD_REQUEST' })
   if (zipPart.data.length > MAX_ZIP_BYTES) {

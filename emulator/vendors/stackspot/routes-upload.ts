@@ -26,9 +26,13 @@ export function registerUploadRoutes(router: Router, store: StackspotStore, idm:
 }
 
 function s3Error(status: number, code: string, message: string): EmuError {
-  return new EmuError(status, `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${randomBytes(8).toString('hex').toUpperCase()}</RequestId></Error>`, {
-    'content-type': 'application/xml'
-  })
+  return new EmuError(
+    status,
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${randomBytes(8).toString('hex').toUpperCase()}</RequestId></Error>`,
+    {
+      'content-type': 'application/xml'
+    }
+  )
 }
 
 function uploadForm(store: StackspotStore, idm: StackSpotIdm, req: EmuRequest): EmuResult {
@@ -83,7 +87,9 @@ function s3Post(store: StackspotStore, req: EmuRequest): EmuResult {
     throw s3Error(400, 'InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm form field or the Authorization header may be given')
   }
   if (req.headers['content-length'] === undefined) throw s3Error(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.')
-  const parts = parseMultipart(req.body, req.headers['content-type'], (d) => s3Error(400, 'MalformedPOSTRequest', `The body of your POST request is not well-formed multipart/form-data: ${d}`))
+  const parts = parseMultipart(req.body, req.headers['content-type'], (d) =>
+    s3Error(400, 'MalformedPOSTRequest', `The body of your POST request is not well-formed multipart/form-data: ${d}`)
+  )
   const fileIndex = parts.findIndex((p) => p.name === 'file')
   if (fileIndex < 0) throw s3Error(400, 'InvalidArgument', 'POST requires exactly one file upload per request.')
   if (fileIndex !== parts.length - 1) {
@@ -96,7 +102,11 @@ function s3Post(store: StackspotStore, req: EmuRequest): EmuResult {
     const sent = fields.get(name)
     if (sent === undefined) throw s3Error(400, 'InvalidArgument', `Bucket POST must contain a field named '${name}'.`)
     if (sent !== value) {
-      throw s3Error(403, name === 'x-amz-signature' || name === 'policy' ? 'SignatureDoesNotMatch' : 'AccessDenied', `The field ${name} does not match the signed policy.`)
+      throw s3Error(
+        403,
+        name === 'x-amz-signature' || name === 'policy' ? 'SignatureDoesNotMatch' : 'AccessDenied',
+        `The field ${name} does not match the signed policy.`
+      )
     }
   }
   if (Date.now() > upload.expiresAt) throw s3Error(403, 'AccessDenied', 'Invalid according to Policy: Policy expired.')
@@ -107,7 +117,13 @@ function s3Post(store: StackspotStore, req: EmuRequest): EmuResult {
   // Processing starts when the file lands, as in the docs' script (form → S3 → poll status).
   upload.status = 'PROCESSING'
   upload.processingUntil = Date.now() + store.ctx.processingMs
-  return { status: 204, headers: { etag: `"${createHash('md5').update(file).digest('hex')}"`, location: `${store.ctx.baseUrl()}/stackspot/s3/${BUCKET}/${encodeURI(upload.form.key!)}` } }
+  return {
+    status: 204,
+    headers: {
+      etag: `"${createHash('md5').update(file).digest('hex')}"`,
+      location: `${store.ctx.baseUrl()}/stackspot/s3/${BUCKET}/${encodeURI(upload.form.key!)}`
+    }
+  }
 }
 
 function knowledgeObjects(store: StackspotStore, idm: StackSpotIdm, req: EmuRequest): EmuResult {

@@ -248,7 +248,15 @@ export class StackspotStore {
         u.summary.errors = 1
       } else {
         // A second upload of a path adds a new object; the old one stays until someone deletes it.
-        const obj = this.addObject(ks, { file_path: u.file_name, checksum: sha256(u.file!), standalone: false, size: u.file!.length, content: u.file!, origin: 'file-upload', uploadId: u.id })
+        const obj = this.addObject(ks, {
+          file_path: u.file_name,
+          checksum: sha256(u.file!),
+          standalone: false,
+          size: u.file!.length,
+          content: u.file!,
+          origin: 'file-upload',
+          uploadId: u.id
+        })
         u.objectId = obj.id
         u.status = 'INDEXED'
         u.summary.added = 1
@@ -315,7 +323,15 @@ export class StackspotStore {
         }))
       })),
       uploads: [...this.uploads.values()].map((u) => ({ ...this.statusView(u), size: u.file?.length ?? null, split_strategy: u.split_strategy ?? null })),
-      batches: [...this.batches.values()].map((b) => ({ id: b.id, slug: b.slug, autoDelete: b.autoDelete, status: b.status, files: b.entries.map((e) => e.path), summary: b.summary, errors: b.errors })),
+      batches: [...this.batches.values()].map((b) => ({
+        id: b.id,
+        slug: b.slug,
+        autoDelete: b.autoDelete,
+        status: b.status,
+        files: b.entries.map((e) => e.path),
+        summary: b.summary,
+        errors: b.errors
+      })),
       settings: this.settings
     }
   }
@@ -333,13 +349,33 @@ export class StackspotStore {
     for (const s of b.knowledgeSources ?? []) {
       let ks = this.sources.get(s.slug)
       if (!ks) {
-        ks = { id: ulid(), slug: s.slug, name: s.name ?? s.slug, description: s.description ?? '', type: (s.type ?? 'custom').toLowerCase(), created_at: now(), acceptsUploadsAt: 0, objects: [] }
+        ks = {
+          id: ulid(),
+          slug: s.slug,
+          name: s.name ?? s.slug,
+          description: s.description ?? '',
+          type: (s.type ?? 'custom').toLowerCase(),
+          created_at: now(),
+          acceptsUploadsAt: 0,
+          objects: []
+        }
         this.sources.set(s.slug, ks)
       }
       for (const o of s.objects ?? []) {
         const content = Buffer.from(o.content)
         const standalone = o.standalone ?? true
-        made.push(this.objectView(this.addObject(ks, { file_path: o.file_path ?? null, checksum: sha256(content), standalone, size: content.length, content, origin: standalone ? 'manual' : 'file-upload' })))
+        made.push(
+          this.objectView(
+            this.addObject(ks, {
+              file_path: o.file_path ?? null,
+              checksum: sha256(content),
+              standalone,
+              size: content.length,
+              content,
+              origin: standalone ? 'manual' : 'file-upload'
+            })
+          )
+        )
       }
     }
     return { objects: made, settings: this.settings }

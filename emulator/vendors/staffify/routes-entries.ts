@@ -23,7 +23,12 @@ export function registerEntryRoutes(router: Router, store: StaffifyStore): void 
       const hasMore = rest.length > limit
       return {
         status: 200,
-        json: { entries: page.map((e) => store.publicEntry(e)), next_cursor: hasMore ? cursorOf(page.at(-1)!.id) : null, has_more: hasMore, total: kb.entries.length }
+        json: {
+          entries: page.map((e) => store.publicEntry(e)),
+          next_cursor: hasMore ? cursorOf(page.at(-1)!.id) : null,
+          has_more: hasMore,
+          total: kb.entries.length
+        }
       }
     })
   )
@@ -84,7 +89,13 @@ export function registerEntryRoutes(router: Router, store: StaffifyStore): void 
       if (file.data.length > MAX_UPLOAD_BYTES) throw err(400, 'VALIDATION_ERROR', 'File exceeds 50 MB limit')
       if (!magicMatches(ext, file.data)) throw err(400, 'VALIDATION_ERROR', 'File content does not match its declared type')
       const fault = store.takeFault('staffify-upload-fail', file.filename)
-      const job = store.queueJob(kb, 'upload', extractEntries(file.filename, ext, file.data), file.filename, fault ? String(fault.data?.error ?? 'Document parsing failed') : undefined)
+      const job = store.queueJob(
+        kb,
+        'upload',
+        extractEntries(file.filename, ext, file.data),
+        file.filename,
+        fault ? String(fault.data?.error ?? 'Document parsing failed') : undefined
+      )
       return { status: 202, json: { job_id: job.job_id, status: 'queued' } }
     })
   )

@@ -69,7 +69,13 @@ export interface Job {
 export interface StaffifySeed {
   keys?: StaffifyKey[]
   orgs?: StaffifyOrg[]
-  knowledgeBases?: Array<{ public_id?: string; name: string; description?: string; org?: string; entries?: Array<{ q: string; a: string; has_embedding?: boolean; source_type?: Entry['source_type'] }> }>
+  knowledgeBases?: Array<{
+    public_id?: string
+    name: string
+    description?: string
+    org?: string
+    entries?: Array<{ q: string; a: string; has_embedding?: boolean; source_type?: Entry['source_type'] }>
+  }>
   /** Manual entries added "by hand" to an existing KB (by public_id). */
   entries?: Array<{ kb: string; q: string; a: string; has_embedding?: boolean; source_type?: Entry['source_type'] }>
   /** Requests per window per organization; window defaults to 60 s. */

@@ -64,7 +64,12 @@ export function kbFields(body: Record<string, unknown>, creating: boolean): Reco
 
 export function entryText(value: unknown, name: string, index?: number): string {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw err(400, 'VALIDATION_ERROR', `${index === undefined ? '' : `entries[${index}].`}${name} is required and must be a non-empty string`, index === undefined ? undefined : { index })
+    throw err(
+      400,
+      'VALIDATION_ERROR',
+      `${index === undefined ? '' : `entries[${index}].`}${name} is required and must be a non-empty string`,
+      index === undefined ? undefined : { index }
+    )
   }
   return value
 }

@@ -14,14 +14,22 @@ export function registerKbRoutes(router: Router, store: TelzinoStore): void {
   })
   router.add('GET', '/telzino/v1/organizations/:org/knowledge-bases', (req) => {
     store.auth(req)
-    return { status: 200, json: { data: store.kbs.filter((k) => k.organization_id === req.params.org).map((k) => ({ ...k, source_count: store.sources.filter((s) => s.knowledge_base_id === k.id).length })) } }
+    return {
+      status: 200,
+      json: {
+        data: store.kbs
+          .filter((k) => k.organization_id === req.params.org)
+          .map((k) => ({ ...k, source_count: store.sources.filter((s) => s.knowledge_base_id === k.id).length }))
+      }
+    }
   })
   router.add('POST', '/telzino/v1/organizations/:org/knowledge-bases', (req) => {
     store.auth(req)
     const b = req.json() as { name?: string; description?: string | null }
     if (typeof b.name !== 'string' || b.name.length < 1 || b.name.length > 255) throw err(400, 'invalid_request', 'name must be 1-255 characters')
     if (b.description && b.description.length > 2000) throw err(400, 'invalid_request', 'description must be at most 2000 characters')
-    if (store.kbs.some((k) => k.organization_id === req.params.org && k.name === b.name)) throw err(409, 'conflict', 'A knowledge base with this name already exists')
+    if (store.kbs.some((k) => k.organization_id === req.params.org && k.name === b.name))
+      throw err(409, 'conflict', 'A knowledge base with this name already exists')
     const now = new Date().toISOString()
     const kb: Kb = { id: randomUUID(), organization_id: req.params.org!, name: b.name, description: b.description ?? null, created_at: now, updated_at: now }
     store.kbs.push(kb)

@@ -41,7 +41,9 @@ export function registerSourceRoutes(router: Router, store: TelzinoStore): void 
     if (!MIME_TYPES.has(b.fileMime)) throw err(400, 'invalid_request', `Unsupported fileMime ${b.fileMime}`)
     if (!Number.isInteger(b.fileSize) || b.fileSize < 0 || b.fileSize > MAX_FILE_BYTES) throw err(400, 'invalid_request', 'fileSize must be at most 50 MB')
     if (b.contentHash && !b.forceReingest) {
-      const dup = store.sources.find((s) => s.knowledge_base_id === kb.id && s.source_type === 'file' && s.contentHash === b.contentHash && s.status !== 'failed')
+      const dup = store.sources.find(
+        (s) => s.knowledge_base_id === kb.id && s.source_type === 'file' && s.contentHash === b.contentHash && s.status !== 'failed'
+      )
       if (dup) throw err(409, 'duplicate_source', 'A file with the same content already exists in this knowledge base', { sourceId: dup.id })
     }
     const s = store.source(kb, { name: b.fileName, fileMime: b.fileMime, fileSize: b.fileSize, contentHash: b.contentHash ?? null })
@@ -49,7 +51,14 @@ export function registerSourceRoutes(router: Router, store: TelzinoStore): void 
     const key = `rag/${kb.organization_id}/${kb.id}/${s.id}/original`
     return {
       status: 201,
-      json: { data: { presignedUrl: `${store.ctx.baseUrl()}/telzino/s3/${s.id}?X-Amz-Signature=${createHash('sha256').update(s.id).digest('hex')}`, fileKey: key, sourceId: s.id, jobId: job.id } }
+      json: {
+        data: {
+          presignedUrl: `${store.ctx.baseUrl()}/telzino/s3/${s.id}?X-Amz-Signature=${createHash('sha256').update(s.id).digest('hex')}`,
+          fileKey: key,
+          sourceId: s.id,
+          jobId: job.id
+        }
+      }
     }
   })
   router.add('PUT', '/telzino/s3/:id', (req) => {

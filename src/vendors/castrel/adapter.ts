@@ -56,7 +56,10 @@ export class CastrelAdapter implements VendorAdapter {
     this.sha = deps.sha
     this.log = deps.log
     registerSecret(settings.apiKey)
-    this.api = new CastrelApi(new HttpClient({ vendor: 'Castrel', baseUrl: settings.apiUrl, tokens: staticTokens(settings.apiKey), log: deps.log, hintFor }), hintFor)
+    this.api = new CastrelApi(
+      new HttpClient({ vendor: 'Castrel', baseUrl: settings.apiUrl, tokens: staticTokens(settings.apiKey), log: deps.log, hintFor }),
+      hintFor
+    )
   }
 
   rejects(doc: LocalDoc): string | undefined {
@@ -94,7 +97,8 @@ export class CastrelAdapter implements VendorAdapter {
       const labels = k.labels ?? {}
       const repo = labels[LABEL_REPO]
       const path = labels[LABEL_PATH]
-      if (labels[LABEL_MANAGED_BY] !== MANAGED_BY || labels[LABEL_STATUS] === 'removed' || typeof repo !== 'string' || repo === '' || repo === this.namespace) continue
+      if (labels[LABEL_MANAGED_BY] !== MANAGED_BY || labels[LABEL_STATUS] === 'removed' || typeof repo !== 'string' || repo === '' || repo === this.namespace)
+        continue
       if (typeof path === 'string' && wanted.has(path)) found.add(repo)
     }
     return [...found].sort()
@@ -146,9 +150,16 @@ export class CastrelAdapter implements VendorAdapter {
   private async unclaimedName(key: string): Promise<string> {
     const candidates = [knowledgeName(key), knowledgeName(`${key} (${this.namespace})`), knowledgeName(`${key} (${this.namespace}, knowledge-sync)`)]
     for (const name of candidates) {
-      const { items } = await this.api.list({ filters: { name: { operator: 'eq', value: name } }, page: { page_no: 1, page_size: 200 } }, `check that the name ${name} is free`)
-      const sameIdentity = items.filter((k) => k.name === name && k.trigger === this.settings.trigger && sameJson(k.trigger_config ?? {}, this.settings.triggerConfig))
-      const foreign = sameIdentity.filter((k) => k.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY || k.labels?.[LABEL_REPO] !== this.namespace || k.labels?.[LABEL_PATH] !== key)
+      const { items } = await this.api.list(
+        { filters: { name: { operator: 'eq', value: name } }, page: { page_no: 1, page_size: 200 } },
+        `check that the name ${name} is free`
+      )
+      const sameIdentity = items.filter(
+        (k) => k.name === name && k.trigger === this.settings.trigger && sameJson(k.trigger_config ?? {}, this.settings.triggerConfig)
+      )
+      const foreign = sameIdentity.filter(
+        (k) => k.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY || k.labels?.[LABEL_REPO] !== this.namespace || k.labels?.[LABEL_PATH] !== key
+      )
       if (foreign.length === 0) return name
     }
     throw new Error(`every name for ${key} is taken by knowledge the action did not create; rename one of those entries in Castrel`)
@@ -193,7 +204,12 @@ export function ownedKnowledge(items: readonly Knowledge[], namespace: string): 
       byKey.set(key, { key, ids: [...existing.ids, String(k.id)], meta: { ...existing.meta, duplicate: true } })
       continue
     }
-    byKey.set(key, { key, ids: [String(k.id)], digest: sha256, meta: { trigger: k.trigger, triggerConfig: k.trigger_config ?? {}, name: k.name, labels: definedLabels(labels) } })
+    byKey.set(key, {
+      key,
+      ids: [String(k.id)],
+      digest: sha256,
+      meta: { trigger: k.trigger, triggerConfig: k.trigger_config ?? {}, name: k.name, labels: definedLabels(labels) }
+    })
   }
   return [...byKey.values()]
 }
@@ -221,8 +237,11 @@ function sameJson(a: unknown, b: unknown): boolean {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys)
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value as object).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]))
+    return Object.fromEntries(
+      Object.keys(value as object)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])])
+    )
   }
   return value ?? {}
 }
-

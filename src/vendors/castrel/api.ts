@@ -3,7 +3,7 @@
  * errors with HTTP 200 and `code != 200`; those become errors here, with the vendor's message.
  * Docs: shared/vendor-docs/knowledges-api-pat.txt.
  */
-import { z } from 'zod'
+import type { z } from 'zod'
 import { VendorHttpError } from '../../errors.js'
 import type { HttpClient, HttpRequest } from '../../http.js'
 import { Envelope, Knowledge, ListData } from './schema.js'

@@ -96,7 +96,11 @@ export class StackSpotAdapter implements VendorAdapter {
 
   async otherNamespaces(keys: readonly string[]): Promise<string[]> {
     const uploaded = this.listed.filter((o) => o.standalone !== true && o.file_path)
-    return otherNamespaces(this.namespace, uploaded.map((o) => o.file_path!), keys)
+    return otherNamespaces(
+      this.namespace,
+      uploaded.map((o) => o.file_path!),
+      keys
+    )
   }
 
   isUnchanged(local: LocalDoc, remote: RemoteDoc): boolean {
@@ -133,7 +137,10 @@ export class StackSpotAdapter implements VendorAdapter {
     const objects = (await this.api.listObjects(Date.now())).filter((o) => ownedKey(o, this.namespace) === doc.key)
     const keep = newestVersion(objects, doc, previousIds)
     if (!keep || previousIds.includes(keep.id)) return undefined
-    await this.api.deleteIds(staleVersions(objects, keep, doc, previousIds).map((o) => o.id), doc.key)
+    await this.api.deleteIds(
+      staleVersions(objects, keep, doc, previousIds).map((o) => o.id),
+      doc.key
+    )
     return { detail: `object ${keep.id} (zip, appeared after the batch)` }
   }
 
@@ -189,7 +196,10 @@ export class StackSpotAdapter implements VendorAdapter {
       const objects = (await this.api.listObjects(attempt === 0 ? indexedAt : Date.now())).filter((o) => ownedKey(o, this.namespace) === doc.key)
       const keep = newestVersion(objects, doc, previousIds)
       if (keep) {
-        await this.api.deleteIds(staleVersions(objects, keep, doc, previousIds).map((o) => o.id), doc.key)
+        await this.api.deleteIds(
+          staleVersions(objects, keep, doc, previousIds).map((o) => o.id),
+          doc.key
+        )
         return keep.id
       }
       if (attempt >= 2 && objects.length > 0) {

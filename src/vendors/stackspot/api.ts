@@ -75,9 +75,20 @@ export class KnowledgeSourceApi {
     const operation = `create Knowledge Source "${this.slug}"`
     // The current docs use lowercase types, an older copy uppercase (NOTES §1(b)); try the other on a 400/422.
     for (const t of [type, type.toUpperCase()]) {
-      const req: HttpRequest = { method: 'POST', url: '/v1/knowledge-sources', operation, json: { slug: this.slug, name, description, type: t }, accept: [409, 400, 422] }
+      const req: HttpRequest = {
+        method: 'POST',
+        url: '/v1/knowledge-sources',
+        operation,
+        json: { slug: this.slug, name, description, type: t },
+        accept: [409, 400, 422]
+      }
       // A KS that exists after a lost answer is the one we asked for: the slug is unique.
-      const res = await writeUnlessLanded({ write: () => this.http.request(req), landed: async () => ((await this.find()) ? 'landed' : undefined), what: operation, log: this.log })
+      const res = await writeUnlessLanded({
+        write: () => this.http.request(req),
+        landed: async () => ((await this.find()) ? 'landed' : undefined),
+        what: operation,
+        log: this.log
+      })
       if (res === 'landed') {
         this.createdAt = Date.now()
         this.log.info(`Created Knowledge Source "${this.slug}" (${name}, type ${t}).`)
@@ -107,8 +118,15 @@ export class KnowledgeSourceApi {
     // faster than a schema parse, and we list after every batch.
     const promise = this.http.request({ ...req, maxBodyBytes: MAX_LISTING_BYTES }).then((res) => {
       const objects = knowledgeObjects(parseJson(res.text()))
-      if (!objects) throw this.http.failure(req, res, 'unexpected response shape (expected an array of objects with id and file_path); the vendor API may have changed')
-      return withSafeIds(objects, (o) => o.id, (o) => `the knowledge object${o.file_path ? ` of ${o.file_path}` : ''}`, this.log, this.reportedIds)
+      if (!objects)
+        throw this.http.failure(req, res, 'unexpected response shape (expected an array of objects with id and file_path); the vendor API may have changed')
+      return withSafeIds(
+        objects,
+        (o) => o.id,
+        (o) => `the knowledge object${o.file_path ? ` of ${o.file_path}` : ''}`,
+        this.log,
+        this.reportedIds
+      )
     })
     this.listing = { startedAt, promise }
     promise.catch(() => {
@@ -136,7 +154,12 @@ export class KnowledgeSourceApi {
       writeUnlessLanded<UploadForm, never>({
         write: () =>
           this.http.json(
-            { method: 'POST', url: '/v2/file-upload/form', operation, json: { file_name: key, target_id: this.slug, target_type: 'KNOWLEDGE_SOURCE', expiration: FORM_EXPIRATION } },
+            {
+              method: 'POST',
+              url: '/v2/file-upload/form',
+              operation,
+              json: { file_name: key, target_id: this.slug, target_type: 'KNOWLEDGE_SOURCE', expiration: FORM_EXPIRATION }
+            },
             UploadForm
           ),
         // A form whose answer was lost is never used: it holds no file, so it adds nothing to the KS. Ask for another.
@@ -151,7 +174,16 @@ export class KnowledgeSourceApi {
     const { body, contentType } = presignedPostBody(form.form, key, bytes)
     await writeUnlessLanded({
       // Not sent again blindly: storage may refuse a form that was already used.
-      write: () => this.s3.request({ method: 'POST', url: form.url, operation: `upload ${key} to storage`, headers: { 'content-type': contentType }, body, auth: false, idempotent: false }),
+      write: () =>
+        this.s3.request({
+          method: 'POST',
+          url: form.url,
+          operation: `upload ${key} to storage`,
+          headers: { 'content-type': contentType },
+          body,
+          auth: false,
+          idempotent: false
+        }),
       landed: () => this.pastNew(form.id, key),
       what: `upload ${key} to storage`,
       log: this.log
@@ -178,7 +210,8 @@ export class KnowledgeSourceApi {
       what: `start processing ${key}`,
       log: this.log
     })
-    if (res !== 'landed' && (res.status === 404 || res.status === 405)) this.log.debug(`StackSpot: no knowledge-objects step for ${key} (HTTP ${res.status}); polling the upload status`)
+    if (res !== 'landed' && (res.status === 404 || res.status === 405))
+      this.log.debug(`StackSpot: no knowledge-objects step for ${key} (HTTP ${res.status}); polling the upload status`)
   }
 
   /** 'landed' once the upload has moved on from NEW: its file arrived and processing has begun (polling tells the rest). */
@@ -188,7 +221,10 @@ export class KnowledgeSourceApi {
   }
 
   async uploadStatus(uploadId: string, key: string): Promise<UploadStatus> {
-    return this.http.json({ method: 'GET', url: `/v1/file-upload/${pathSegment(uploadId, 'upload id')}`, operation: `check the processing of ${key}` }, UploadStatus)
+    return this.http.json(
+      { method: 'GET', url: `/v1/file-upload/${pathSegment(uploadId, 'upload id')}`, operation: `check the processing of ${key}` },
+      UploadStatus
+    )
   }
 
   /** Posts a zip of `count` docs to the batch endpoint. */

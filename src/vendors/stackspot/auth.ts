@@ -57,4 +57,3 @@ export function requireCredential(clientId: string, clientSecret: string, authUr
 export function stackSpotTokens(cache: TokenCache, credential: StackSpotCredential, log: Log): StackSpotTokens {
   return cache.get(`stackspot\n${credential.authUrl}\n${credential.clientId}`, () => new StackSpotTokens(credential, log))
 }
-

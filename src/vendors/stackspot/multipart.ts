@@ -20,7 +20,11 @@ export function multipartBody(parts: readonly FormPart[]): { body: Buffer; conte
   for (const part of parts) {
     let head = `--${boundary}\r\nContent-Disposition: form-data; name="${quote(part.name)}"`
     if (part.filename !== undefined) head += `; filename="${quote(part.filename)}"\r\nContent-Type: ${part.contentType ?? 'application/octet-stream'}`
-    chunks.push(Buffer.from(`${head}\r\n\r\n`, 'utf8'), typeof part.value === 'string' ? Buffer.from(part.value, 'utf8') : part.value, Buffer.from('\r\n', 'utf8'))
+    chunks.push(
+      Buffer.from(`${head}\r\n\r\n`, 'utf8'),
+      typeof part.value === 'string' ? Buffer.from(part.value, 'utf8') : part.value,
+      Buffer.from('\r\n', 'utf8')
+    )
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`, 'utf8'))
   return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` }

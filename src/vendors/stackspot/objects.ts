@@ -30,8 +30,8 @@ export function ownedByPath(objects: readonly KnowledgeObject[], namespace: stri
   for (const o of objects) {
     const key = ownedKey(o, namespace)
     if (key === undefined) continue
-    let p = out.get(key)
-    if (!p) out.set(key, (p = { key, objects: [] }))
+    const p = out.get(key) ?? { key, objects: [] }
+    out.set(key, p)
     p.objects.push(o)
   }
   return out

@@ -60,7 +60,11 @@ export interface BuiltZip {
  * path StackSpot gives its object). Each file is read through readDoc (no symlinks, unchanged
  * size), one at a time, so memory stays flat.
  */
-export async function writeZip(docs: readonly LocalDoc[], entryName: (doc: LocalDoc) => string, tempRoot = process.env.RUNNER_TEMP || tmpdir()): Promise<BuiltZip> {
+export async function writeZip(
+  docs: readonly LocalDoc[],
+  entryName: (doc: LocalDoc) => string,
+  tempRoot = process.env.RUNNER_TEMP || tmpdir()
+): Promise<BuiltZip> {
   for (const d of docs) {
     const why = unsafeEntryName(entryName(d))
     if (why) throw new Error(`${d.path} cannot go into a zip: its name ${why}`)

@@ -67,7 +67,10 @@ export class StaffifyAdapter implements VendorAdapter {
 
   async authenticate(): Promise<void> {
     if (this.settings.apiKey.startsWith('sfy_org_') && !this.settings.projectId) {
-      throw new ActionError('The Staffify `api-key` is an organization key (sfy_org_…), which needs a project.', 'Set `project-id` to the Staffify project to use, or use a project key (sfy_live_…).')
+      throw new ActionError(
+        'The Staffify `api-key` is an organization key (sfy_org_…), which needs a project.',
+        'Set `project-id` to the Staffify project to use, or use a project key (sfy_live_…).'
+      )
     }
     await this.api.checkKey()
   }
@@ -88,7 +91,10 @@ export class StaffifyAdapter implements VendorAdapter {
     }
     if (matches.length === 1) return this.use(matches[0]!.public_id, matches[0]!.name, false)
     if (KB_ID.test(ref)) {
-      throw new ActionError(`Staffify knowledge base ${ref} was not found with this API key.`, 'Check `knowledge-base` (an id is never created; give a name to have it created).')
+      throw new ActionError(
+        `Staffify knowledge base ${ref} was not found with this API key.`,
+        'Check `knowledge-base` (an id is never created; give a name to have it created).'
+      )
     }
     if (opts.dryRun) return { id: '-', name: ref, created: false, exists: false }
     if (!opts.create) {
@@ -96,7 +102,9 @@ export class StaffifyAdapter implements VendorAdapter {
     }
     if (this.settings.knowledgeBaseName && this.settings.knowledgeBaseName !== ref) {
       // The name is how later runs find the knowledge base again: another name would create a new one each run.
-      this.log.warning(`\`knowledge-base-name\` is not used with Staffify: the knowledge base is created with the name in \`knowledge-base\` ("${ref}"), which is how later runs find it.`)
+      this.log.warning(
+        `\`knowledge-base-name\` is not used with Staffify: the knowledge base is created with the name in \`knowledge-base\` ("${ref}"), which is how later runs find it.`
+      )
     }
     const description = this.settings.knowledgeBaseDescription || `Docs from ${this.repository || 'the repository'}, kept in step by Knowledge Sync.`
     const kb = await this.api.createKnowledgeBase(ref, description)
@@ -138,10 +146,15 @@ export class StaffifyAdapter implements VendorAdapter {
   private async retryLeftovers(unembedded: Array<{ key: string; entry: Entry }>): Promise<void> {
     const keys = [...new Set(unembedded.map((u) => u.key))]
     if (this.settings.dryRun) {
-      this.log.warning(`${unembedded.length} Staffify entries of ${keys.join(', ')} have no embedding, so agents cannot find them; a real run asks Staffify to retry.`)
+      this.log.warning(
+        `${unembedded.length} Staffify entries of ${keys.join(', ')} have no embedding, so agents cannot find them; a real run asks Staffify to retry.`
+      )
       return
     }
-    const outcome = await this.retryEmbeddings(unembedded.map((u) => u.entry), keys.join(', '))
+    const outcome = await this.retryEmbeddings(
+      unembedded.map((u) => u.entry),
+      keys.join(', ')
+    )
     this.log.warning(`${unembedded.length} Staffify entries of ${keys.join(', ')} had no embedding, so agents could not find them; ${outcome}.`)
   }
 
@@ -154,13 +167,15 @@ export class StaffifyAdapter implements VendorAdapter {
     const running = this.listing
     if (!running) return this.startListing()
     if (running.startedAt > writtenAt) return running.entries
-    this.queuedListing ??= running.entries.then(
-      () => undefined,
-      () => undefined
-    ).then(() => {
-      this.queuedListing = undefined
-      return this.startListing()
-    })
+    this.queuedListing ??= running.entries
+      .then(
+        () => undefined,
+        () => undefined
+      )
+      .then(() => {
+        this.queuedListing = undefined
+        return this.startListing()
+      })
     return this.queuedListing
   }
 

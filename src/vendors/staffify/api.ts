@@ -49,7 +49,12 @@ export class StaffifyApi {
   }
 
   async getKnowledgeBase(id: string): Promise<KnowledgeBase | undefined> {
-    const res = await this.http.request({ method: 'GET', url: `/knowledge-bases/${encodeURIComponent(id)}`, operation: `look up knowledge base ${id}`, accept: [404] })
+    const res = await this.http.request({
+      method: 'GET',
+      url: `/knowledge-bases/${encodeURIComponent(id)}`,
+      operation: `look up knowledge base ${id}`,
+      accept: [404]
+    })
     if (res.status === 404) return undefined
     return this.http.parse({ method: 'GET', url: '', operation: `look up knowledge base ${id}` }, res, KbOne).knowledge_base
   }
@@ -89,10 +94,23 @@ export class StaffifyApi {
     const seen = new Set<string>()
     for (let page = 0; page < MAX_PAGES; page++) {
       const body = await this.http.json(
-        { method: 'GET', url: `/knowledge-bases/${pathSegment(kbId, 'knowledge base id')}/entries`, query: { limit: 100, after }, operation: 'list knowledge base entries' },
+        {
+          method: 'GET',
+          url: `/knowledge-bases/${pathSegment(kbId, 'knowledge base id')}/entries`,
+          query: { limit: 100, after },
+          operation: 'list knowledge base entries'
+        },
         EntryPage
       )
-      out.push(...withSafeIds(body.entries, (e) => e.id, (e) => `the entry ${JSON.stringify(e.question.slice(0, 80))}`, this.log, this.reportedIds))
+      out.push(
+        ...withSafeIds(
+          body.entries,
+          (e) => e.id,
+          (e) => `the entry ${JSON.stringify(e.question.slice(0, 80))}`,
+          this.log,
+          this.reportedIds
+        )
+      )
       // Without a next_cursor but with has_more, the last id is the only cursor there is.
       const next = body.next_cursor ?? (body.has_more === true ? body.entries.at(-1)?.id : undefined)
       if (body.has_more === false || !next || body.entries.length === 0) return out
@@ -106,7 +124,12 @@ export class StaffifyApi {
   /** Adds up to 100 entries; throws unless Staffify says it added all of them. */
   async addEntries(kbId: string, entries: readonly QaEntry[], what: string): Promise<void> {
     const body = await this.http.json(
-      { method: 'POST', url: `/knowledge-bases/${pathSegment(kbId, 'knowledge base id')}/entries`, json: entries, operation: `add ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} for ${what}` },
+      {
+        method: 'POST',
+        url: `/knowledge-bases/${pathSegment(kbId, 'knowledge base id')}/entries`,
+        json: entries,
+        operation: `add ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} for ${what}`
+      },
       Added
     )
     if (body.added !== entries.length) {
@@ -160,9 +183,9 @@ export function hintFor(status: number, body: unknown): string | undefined {
     return 'Your Staffify organization has run out of credits: top up in Staffify billing, then re-run. The previous version of each doc was kept.'
   }
   if (status === 403 && /limit|cap|plan/i.test(`${code} ${message}`)) {
-    return 'Your Staffify plan\'s entry limit is reached: delete entries you no longer need or upgrade the plan, then re-run. The previous version of each doc was kept.'
+    return "Your Staffify plan's entry limit is reached: delete entries you no longer need or upgrade the plan, then re-run. The previous version of each doc was kept."
   }
-  if (status === 403) return 'The API key is not allowed to do this: check its permissions and the knowledge base\'s project.'
+  if (status === 403) return "The API key is not allowed to do this: check its permissions and the knowledge base's project."
   if (status === 429 && code === 'AUTH_RATE_LIMITED') return 'Too many failed sign-ins from this runner: fix the `api-key` and wait 15 minutes.'
   return undefined
 }

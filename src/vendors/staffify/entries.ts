@@ -69,6 +69,7 @@ export function parseTag(question: string): EntryTag | undefined {
 
 /** Why a key cannot be carried in a tag, or undefined when it can. */
 export function keyProblem(key: string): string | undefined {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point of this check
   if (/[\u0000-\u001f\u007f]/.test(key)) return 'the path contains control characters, which cannot be stored in an entry question'
   if (key.length > 500) return 'the namespace and path together are longer than 500 characters, too long to tag Staffify entries with'
   return undefined
@@ -81,7 +82,10 @@ export function parseMarkdown(markdown: string, fallbackTitle: string): ParsedDo
   const front = /^---\n([\s\S]*?)\n---[ \t]*(?:\n|$)/.exec(text)
   if (front) {
     // Front matter is metadata for site generators, not text for an agent; only its title is used.
-    frontTitle = /^title:[ \t]*(.+)$/m.exec(front[1]!)?.[1]?.trim().replace(/^(['"])(.*)\1$/, '$2')
+    frontTitle = /^title:[ \t]*(.+)$/m
+      .exec(front[1]!)?.[1]
+      ?.trim()
+      .replace(/^(['"])(.*)\1$/, '$2')
     text = text.slice(front[0].length)
   }
   const lines = text.split('\n')
@@ -169,7 +173,7 @@ export function docToEntries(opts: { key: string; markdown: string; digest: stri
       // The part suffix costs characters too; size it for a part count with as many digits as the worst case.
       const suffixWidth = ` (part ${section.body.length} of ${section.body.length})`.length
       const parts = splitText(section.body, MAX_ENTRY_CHARS - q.length - tagWidth - suffixWidth)
-      parts.forEach((a, i) => drafts.push({ q: `${q} (part ${i + 1} of ${parts.length})`, a }))
+      for (const [i, a] of parts.entries()) drafts.push({ q: `${q} (part ${i + 1} of ${parts.length})`, a })
     }
     if (String(drafts.length).length > String(assumedTotal).length) {
       assumedTotal = drafts.length
@@ -221,7 +225,12 @@ export function batches<T>(items: readonly T[], size = MAX_ENTRIES_PER_REQUEST):
 /** `docs/setup-guide.md` → `setup guide`: a title for docs without a heading. */
 export function titleFromPath(path: string): string {
   const base = path.split('/').pop() ?? path
-  return base.replace(/\.[^.]+$/, '').replace(/[-_]+/g, ' ').trim() || base
+  return (
+    base
+      .replace(/\.[^.]+$/, '')
+      .replace(/[-_]+/g, ' ')
+      .trim() || base
+  )
 }
 
 function cleanHeading(text: string): string {
@@ -293,8 +302,8 @@ export function ownedByKey(entries: readonly Entry[], namespace: string): Map<st
     const tag = parseTag(entry.question)
     const key = tag && keyInNamespace(namespace, tag.key)
     if (!tag || key === undefined) continue
-    let owned = out.get(key)
-    if (!owned) out.set(key, (owned = new OwnedEntries(key)))
+    const owned = out.get(key) ?? new OwnedEntries(key)
+    out.set(key, owned)
     owned.add(entry, tag)
   }
   return out

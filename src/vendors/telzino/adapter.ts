@@ -106,7 +106,10 @@ export class TelzinoAdapter implements VendorAdapter {
       // A KB id: its source list answers 404 when it does not exist.
       const res = await this.api.request({ method: 'GET', url: this.kbPath(wanted, '/sources'), operation: `open knowledge base ${wanted}`, accept: [404] })
       if (res.status === 404) {
-        throw new ActionError(`Telzino knowledge base ${wanted} does not exist.`, 'Check `knowledge-base`, or give a name with `organization-id` so the action can create it.')
+        throw new ActionError(
+          `Telzino knowledge base ${wanted} does not exist.`,
+          'Check `knowledge-base`, or give a name with `organization-id` so the action can create it.'
+        )
       }
       this.kbId = wanted
       await this.keepUrlSources(opts.dryRun)
@@ -114,7 +117,10 @@ export class TelzinoAdapter implements VendorAdapter {
     }
     const org = this.settings.organizationId
     if (!org) {
-      throw new ActionError(`\`knowledge-base\` "${wanted}" is a name, and finding a Telzino knowledge base by name needs its organization.`, 'Add `organization-id`, or give the knowledge base id (a UUID).')
+      throw new ActionError(
+        `\`knowledge-base\` "${wanted}" is a name, and finding a Telzino knowledge base by name needs its organization.`,
+        'Add `organization-id`, or give the knowledge base id (a UUID).'
+      )
     }
     const found = await this.findKb(org, wanted)
     if (found) {
@@ -127,7 +133,13 @@ export class TelzinoAdapter implements VendorAdapter {
     }
     if (opts.dryRun) return { id: '-', name: wanted, created: false, exists: false }
     const description = this.settings.knowledgeBaseDescription || `Docs from ${this.namePrefix.slice(0, -1)}, kept in step by Knowledge Sync.`
-    const req = { method: 'POST' as const, url: `/v1/organizations/${encodeURIComponent(org)}/knowledge-bases`, operation: `create knowledge base "${wanted}"`, json: { name: wanted, description }, accept: [409] }
+    const req = {
+      method: 'POST' as const,
+      url: `/v1/organizations/${encodeURIComponent(org)}/knowledge-bases`,
+      operation: `create knowledge base "${wanted}"`,
+      json: { name: wanted, description },
+      accept: [409]
+    }
     // Names are unique in an organization: one found after a lost answer is the one asked for.
     const res = await writeUnlessLanded({
       write: () => this.api.request(req),
@@ -153,7 +165,10 @@ export class TelzinoAdapter implements VendorAdapter {
   }
 
   private async findKb(org: string, name: string): Promise<Kb | undefined> {
-    const list = await this.api.json({ method: 'GET', url: `/v1/organizations/${encodeURIComponent(org)}/knowledge-bases`, operation: 'list knowledge bases' }, KbList)
+    const list = await this.api.json(
+      { method: 'GET', url: `/v1/organizations/${encodeURIComponent(org)}/knowledge-bases`, operation: 'list knowledge bases' },
+      KbList
+    )
     return list.data.find((kb) => kb.name === name)
   }
 
@@ -162,8 +177,17 @@ export class TelzinoAdapter implements VendorAdapter {
   }
 
   private async sources(): Promise<Source[]> {
-    const list = await this.api.json({ method: 'GET', url: this.kbPath(this.kbId, '/sources'), operation: 'list the sources of the knowledge base' }, SourceList)
-    return withSafeIds(list.data, (s) => s.id, (s) => `the source ${JSON.stringify(s.name ?? s.url ?? '')}`, this.log, this.reportedIds)
+    const list = await this.api.json(
+      { method: 'GET', url: this.kbPath(this.kbId, '/sources'), operation: 'list the sources of the knowledge base' },
+      SourceList
+    )
+    return withSafeIds(
+      list.data,
+      (s) => s.id,
+      (s) => `the source ${JSON.stringify(s.name ?? s.url ?? '')}`,
+      this.log,
+      this.reportedIds
+    )
   }
 
   /** `url-sources`: added when missing, re-ingested when present (the site may have changed); never deleted. */
@@ -175,7 +199,12 @@ export class TelzinoAdapter implements VendorAdapter {
     }
     for (const url of this.settings.urlSources) {
       await this.api.json(
-        { method: 'POST', url: this.kbPath(this.kbId, '/sources'), operation: `add or re-ingest the URL source ${url}`, json: { sourceType: 'url', url, forceReingest: true } },
+        {
+          method: 'POST',
+          url: this.kbPath(this.kbId, '/sources'),
+          operation: `add or re-ingest the URL source ${url}`,
+          json: { sourceType: 'url', url, forceReingest: true }
+        },
         UrlCreated
       )
       this.log.info(`URL source ${url}: queued for ingestion.`)
@@ -210,7 +239,9 @@ export class TelzinoAdapter implements VendorAdapter {
       await this.waitForJob(created.jobId, doc.key)
     } catch (error) {
       // The new source never became usable: remove it, so the old one stays the only copy.
-      await this.deleteSource(created.sourceId, doc.key).catch((e: unknown) => this.log.warning(`Telzino: could not remove the failed source of ${doc.key}: ${errorMessage(e)}`))
+      await this.deleteSource(created.sourceId, doc.key).catch((e: unknown) =>
+        this.log.warning(`Telzino: could not remove the failed source of ${doc.key}: ${errorMessage(e)}`)
+      )
       throw error
     }
     // Only now is the new version searchable; the old one can go.
@@ -283,11 +314,18 @@ export class TelzinoAdapter implements VendorAdapter {
     const deadline = Date.now() + this.settings.processingTimeoutSeconds * 1000
     let wait = 200
     for (;;) {
-      const job = await this.api.json({ method: 'GET', url: `/v1/rag/jobs/${pathSegment(jobId, 'job id')}`, operation: `check the ingestion of ${key}` }, JobStatus)
+      const job = await this.api.json(
+        { method: 'GET', url: `/v1/rag/jobs/${pathSegment(jobId, 'job id')}`, operation: `check the ingestion of ${key}` },
+        JobStatus
+      )
       const status = job.data.status.toLowerCase()
       if (status === 'complete' || status === 'completed') return
       if (status === 'failed' || status === 'error') {
-        throw new VendorHttpError({ vendor: 'Telzino', operation: `ingest ${key}`, detail: `the ingestion job failed: ${job.data.error_text ?? 'no reason given'}` })
+        throw new VendorHttpError({
+          vendor: 'Telzino',
+          operation: `ingest ${key}`,
+          detail: `the ingestion job failed: ${job.data.error_text ?? 'no reason given'}`
+        })
       }
       if (Date.now() + wait > deadline) {
         throw new VendorHttpError({
@@ -302,7 +340,12 @@ export class TelzinoAdapter implements VendorAdapter {
   }
 
   private async deleteSource(sourceId: string, key: string): Promise<void> {
-    await this.api.request({ method: 'DELETE', url: `/v1/knowledge-sources/${pathSegment(sourceId, 'source id')}`, operation: `delete the source of ${key}`, accept: [404] })
+    await this.api.request({
+      method: 'DELETE',
+      url: `/v1/knowledge-sources/${pathSegment(sourceId, 'source id')}`,
+      operation: `delete the source of ${key}`,
+      accept: [404]
+    })
   }
 
   async remove(remote: RemoteDoc): Promise<RemoveResult> {

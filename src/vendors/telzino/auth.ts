@@ -22,7 +22,8 @@ export class TelzinoTokens extends RefreshingTokens {
       vendor: 'Telzino',
       baseUrl: credential.authUrl,
       log,
-      hintFor: (status) => (status === 400 || status === 401 || status === 403 ? 'Check the `client-id` and `client-secret` inputs (a Telzino API client).' : undefined)
+      hintFor: (status) =>
+        status === 400 || status === 401 || status === 403 ? 'Check the `client-id` and `client-secret` inputs (a Telzino API client).' : undefined
     })
     super(
       () =>

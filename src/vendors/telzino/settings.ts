@@ -53,7 +53,8 @@ export function telzinoSettings(s: TelzinoSettingsSource): TelzinoSettings {
 export function missingInputs(raw: RawInputs): string[] {
   const hasClient = !isEmpty(raw, 'client-id') || !isEmpty(raw, 'client-secret')
   if (isEmpty(raw, 'api-key') && !hasClient) return ['vendor telzino needs either `api-key` (an access token) or `client-id` and `client-secret`.']
-  if (hasClient && (isEmpty(raw, 'client-id') || isEmpty(raw, 'client-secret'))) return ['vendor telzino: give both `client-id` and `client-secret`, or `api-key` instead.']
+  if (hasClient && (isEmpty(raw, 'client-id') || isEmpty(raw, 'client-secret')))
+    return ['vendor telzino: give both `client-id` and `client-secret`, or `api-key` instead.']
   return []
 }
 
