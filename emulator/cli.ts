@@ -3,6 +3,7 @@
  * to pass to the action. Ctrl-C stops it.
  */
 import { parseArgs } from 'node:util'
+import type { VendorEmulator } from './framework.ts'
 import { startEmulator } from './server.ts'
 import { DEMO_ACCOUNTS } from './demo-accounts.ts'
 import { GITHUB_EMULATOR_TOKEN } from './vendors/github/index.ts'
@@ -13,9 +14,17 @@ const { values } = parseArgs({
   options: {
     port: { type: 'string', default: process.env.EMULATOR_PORT ?? '4010' },
     'processing-ms': { type: 'string', default: '300' },
-    'token-ttl': { type: 'string', default: '1199' }
+    'token-ttl': { type: 'string', default: '1199' },
+    // Another plausible vendor behaviour where the docs are silent (docs/emulator.md "Profiles"); repeatable.
+    profile: { type: 'string', multiple: true, default: [] },
+    'list-profiles': { type: 'boolean', default: false }
   }
 })
+if (values['list-profiles']) {
+  const vendors: readonly VendorEmulator[] = allVendors()
+  for (const v of vendors) for (const p of v.profiles ?? []) console.log(`${p.name.padEnd(36)} ${p.behaviour}`)
+  process.exit(0)
+}
 const port = Number(values.port)
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`--port must be a port number, got "${values.port}"`)
@@ -25,7 +34,8 @@ const emulator = await startEmulator({
   vendors: allVendors(),
   port,
   processingMs: Number(values['processing-ms']),
-  tokenTtlSeconds: Number(values['token-ttl'])
+  tokenTtlSeconds: Number(values['token-ttl']),
+  profiles: values.profile.flatMap((p) => p.split(','))
 })
 console.log(`Vendor emulator listening on ${emulator.url} (loopback only)\n`)
 console.log('Pass these to the action (or set GITHUB_API_URL for the GitHub API):')
@@ -40,6 +50,8 @@ console.log(
 )
 console.log(`  castrel     api-key ${DEMO_ACCOUNTS.castrel.pat}`)
 console.log(`  GitHub      token ${GITHUB_EMULATOR_TOKEN}`)
+const inForce = emulator.profiles().filter((p) => p.active)
+if (inForce.length > 0) console.log(`Profiles in force: ${inForce.map((p) => `${p.name} (${p.behaviour})`).join('; ')}`)
 console.log(`Inspect the stores: curl ${emulator.url}/_emulator/state`)
 console.log('Ctrl-C to stop.')
 

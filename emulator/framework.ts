@@ -172,9 +172,34 @@ export interface VendorEmulator<Name extends string = string, State = unknown, S
   readonly name: Name
   register(router: Router, ctx: EmuContext): void
   state(): State
+  /** Empties the store and puts its settings back to their defaults. */
   reset(): void
   /** Adds content "by hand" (manual objects, entries, sources, PR files...). Returns what was made. */
   seed?(body: Seed): Seeded
+  /**
+   * The live behaviour switches where the vendor's docs are silent. Their defaults play the reading
+   * the adapters were built on; profiles change them. reset() restores the defaults.
+   */
+  readonly settings?: object
+  /** The other plausible behaviours this vendor's server could have (see EmulatorProfile). */
+  readonly profiles?: readonly EmulatorProfile[]
+}
+
+/**
+ * A behaviour a real vendor server could plausibly have where its docs are silent, played by
+ * setting the vendor's emulator settings. The emulator's defaults were written from the same
+ * reading of the docs as the adapters; profiles are how a test (or `npm run emulator -- --profile`)
+ * checks that the action survives the other readings instead of sharing one guess.
+ */
+export interface EmulatorProfile {
+  /** `<vendor>-<behaviour>`, unique across vendors, e.g. `stackspot-paged-objects`. */
+  readonly name: string
+  /** The assumption of the default behaviour that this profile breaks, as a user would read it. */
+  readonly assumption: string
+  /** What the emulated server does instead under this profile. */
+  readonly behaviour: string
+  /** Applied over the vendor's default settings. */
+  readonly settings: Readonly<Record<string, unknown>>
 }
 
 /** A vendor that can be seeded (all the bundled ones can). */

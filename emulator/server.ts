@@ -18,7 +18,17 @@
 import http from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { EmuError, Faults, Router, type EmuContext, type EmuRequest, type EmuResult, type FaultSpec, type VendorEmulator } from './framework.ts'
+import {
+  EmuError,
+  Faults,
+  Router,
+  type EmulatorProfile,
+  type EmuContext,
+  type EmuRequest,
+  type EmuResult,
+  type FaultSpec,
+  type VendorEmulator
+} from './framework.ts'
 
 export interface RequestRecord {
   method: string
@@ -35,6 +45,8 @@ export interface EmulatorOptions<V extends VendorEmulator = VendorEmulator> {
   tokenTtlSeconds?: number
   processingMs?: number
   vendors: readonly V[]
+  /** Profiles in force from the start and after every reset (names from the vendors' `profiles`). */
+  profiles?: readonly string[]
 }
 
 /** The vendor among `V` whose name is `N`, with its own state and seed types. */
@@ -55,7 +67,16 @@ export interface RunningEmulator<V extends VendorEmulator = VendorEmulator> {
   /** URLs to pass as inputs. */
   readonly urls: Record<string, string>
   state(): StatesOf<V>
+  /** Empties every store and clears faults and the request log; the profiles in force stay. */
   reset(): void
+  /** Every profile the hosted vendors offer, and which are in force. */
+  profiles(): Array<EmulatorProfile & { vendor: string; active: boolean }>
+  /**
+   * Puts a profile in force (its vendor's settings: defaults, then the profile's), replacing that
+   * vendor's previous profile; `useDefaults(vendor)` goes back to the default behaviour.
+   */
+  useProfile(name: string): EmulatorProfile
+  useDefaults(vendor: string): void
   close(): Promise<void>
 }
 
@@ -77,6 +98,11 @@ export async function startEmulator<V extends VendorEmulator>(options: EmulatorO
   }
   const requests: RequestRecord[] = []
   const sockets = new Set<Socket>()
+  /** The profile in force per vendor name. */
+  const activeProfiles = new Map<string, EmulatorProfile>()
+  /** Each vendor's settings as it started, to go back to from a profile without a reset. */
+  const defaultSettings = new Map([...vendors].map(([name, v]) => [name, structuredClone(v.settings ?? {})]))
+  for (const name of options.profiles ?? []) useProfile(name)
 
   const admin = new Router()
   admin.add('GET', '/_emulator/state', () => ({ status: 200, json: stateOf() }))
@@ -105,6 +131,17 @@ export async function startEmulator<V extends VendorEmulator>(options: EmulatorO
     requests.length = 0
     return { status: 200, json: { cleared: true } }
   })
+  admin.add('GET', '/_emulator/profiles', () => ({ status: 200, json: listProfiles() }))
+  // Body { "name": "<profile>" } puts it in force; { "vendor": "<vendor>", "name": null } goes back to the defaults.
+  admin.add('POST', '/_emulator/profile', (req) => {
+    const body = req.json() as { name?: string | null; vendor?: string }
+    if (typeof body.name === 'string') return { status: 200, json: useProfile(body.name) }
+    if (typeof body.vendor === 'string' && vendors.has(body.vendor)) {
+      useDefaults(body.vendor)
+      return { status: 200, json: { vendor: body.vendor, profile: null } }
+    }
+    throw new EmuError(400, { error: 'send {"name": "<profile>"} or {"vendor": "<vendor>", "name": null}' })
+  })
   admin.add('POST', '/_emulator/config', (req) => {
     const body = req.json() as Partial<Pick<EmuContext, 'tokenTtlSeconds' | 'processingMs'>>
     if (typeof body.tokenTtlSeconds === 'number') ctx.tokenTtlSeconds = body.tokenTtlSeconds
@@ -125,8 +162,35 @@ export async function startEmulator<V extends VendorEmulator>(options: EmulatorO
   }
   function resetAll(): void {
     for (const v of vendors.values()) v.reset()
+    for (const [name, profile] of activeProfiles) Object.assign(vendors.get(name)?.settings ?? {}, profile.settings)
     faults.clear()
     requests.length = 0
+  }
+  function findProfile(name: string): { vendor: V; profile: EmulatorProfile } {
+    for (const v of vendors.values()) {
+      const profile = v.profiles?.find((p) => p.name === name)
+      if (profile) return { vendor: v, profile }
+    }
+    const known = [...vendors.values()].flatMap((v) => (v.profiles ?? []).map((p) => p.name))
+    throw new EmuError(404, { error: `no profile "${name}"; known: ${known.join(', ') || 'none'}` })
+  }
+  function useProfile(name: string): EmulatorProfile {
+    const { vendor, profile } = findProfile(name)
+    useDefaults(vendor.name)
+    Object.assign(vendor.settings ?? {}, profile.settings)
+    activeProfiles.set(vendor.name, profile)
+    return profile
+  }
+  /** Back to the default settings without touching the store's data. */
+  function useDefaults(name: string): void {
+    const v = vendors.get(name)
+    const settings = v?.settings as Record<string, unknown> | undefined
+    activeProfiles.delete(name)
+    if (!v || !settings) return
+    Object.assign(settings, defaultSettings.get(name))
+  }
+  function listProfiles(): Array<EmulatorProfile & { vendor: string; active: boolean }> {
+    return [...vendors.values()].flatMap((v) => (v.profiles ?? []).map((p) => ({ ...p, vendor: v.name, active: activeProfiles.get(v.name) === p })))
   }
 
   const server = http.createServer((rawReq, res) => {
@@ -257,6 +321,9 @@ export async function startEmulator<V extends VendorEmulator>(options: EmulatorO
     urls: emulatorUrls(baseUrl),
     state: stateOf,
     reset: resetAll,
+    profiles: listProfiles,
+    useProfile,
+    useDefaults,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy()

@@ -7,6 +7,7 @@
  */
 import type { EmuContext, Router, SeedableVendor } from '../../framework.ts'
 import type { StackSpotIdm } from '../stackspot-idm/index.ts'
+import { STACKSPOT_PROFILES } from './profiles.ts'
 import { registerKsRoutes } from './routes-ks.ts'
 import { registerUploadRoutes } from './routes-upload.ts'
 import { StackspotStore, type StackspotEmulatorSettings, type StackspotSeed, type StackspotSeeded, type StackspotState } from './state.ts'
@@ -25,6 +26,7 @@ export function createStackspotEmulator(idm: StackSpotIdm): StackspotEmulator {
   return {
     name: 'stackspot',
     settings: store.settings,
+    profiles: STACKSPOT_PROFILES,
     register(router: Router, ctx: EmuContext) {
       store.ctx = ctx
       registerKsRoutes(router, store, idm)
