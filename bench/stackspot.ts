@@ -6,9 +6,11 @@
  *   1. first sync of 1,000 docs of ~4 KB
  *   2. a re-run with nothing changed
  *   3. 10 changed docs in a 10,000-doc repo vs the same change in a 10-doc repo
+ *   4. the push figure: 10 changed docs in a 1,000-doc repo, the action vs the baseline, side by side
  *
  * Prints wall times, the baseline/action ratio, request counts and the action's peak RSS.
  * Not a test: numbers depend on the machine. KS_ACTION_ENTRY picks another bundle.
+ * `npm run bench -- push` (or `first`, `scale`) runs only the cases named.
  */
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
@@ -157,7 +159,28 @@ function row(label: string, m: Measure): string {
   return `  ${label.padEnd(34)} ${s(m.ms).padStart(9)}  ${String(m.requests).padStart(5)} requests (${m.uploads} upload calls)${rss}`
 }
 
+const CASES = ['first', 'scale', 'push'] as const
+type Case = (typeof CASES)[number]
+
+function selectedCases(): Set<Case> {
+  const named = process.argv.slice(2)
+  for (const n of named) if (!CASES.includes(n as Case)) throw new Error(`unknown bench case "${n}"; known: ${CASES.join(', ')}`)
+  return new Set((named.length > 0 ? named : CASES) as Case[])
+}
+
+/** Edits the first 10 docs of `all` (a new line per round), commits and pushes. */
+async function editTen(r: TestRepo, all: Record<string, string>, round: number) {
+  const edited: Record<string, string> = {}
+  for (const path of Object.keys(all).slice(0, 10)) edited[path] = `${all[path]}\nEdit ${round}.\n`
+  await r.write(edited)
+  await r.commit(`edit 10 docs (${round})`)
+  return { pushed: await r.push(), edited }
+}
+
+const fastest = (a: Measure | undefined, b: Measure) => (a && a.ms <= b.ms ? a : b)
+
 async function main(): Promise<void> {
+  const cases = selectedCases()
   if (!existsSync(ACTION_ENTRY)) throw new Error(`${ACTION_ENTRY} does not exist: run \`npm run build\` first (or set KS_ACTION_ENTRY).`)
   const work = await mkdtemp(join(tmpdir(), 'ks-bench-'))
   rssHook = join(work, 'rss-hook.mjs')
@@ -167,93 +190,121 @@ async function main(): Promise<void> {
     "import { writeFileSync } from 'node:fs'\nprocess.on('exit', () => { if (process.env.KS_BENCH_RSS_FILE) writeFileSync(process.env.KS_BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)) })\n"
   )
   const emu = await startEmulator({ vendors: allVendors(), processingMs: PROCESSING_MS })
-  emu.vendor('stackspot').seed({
-    settings: { newKsDelayMs: 0 },
-    knowledgeSources: [{ slug: 'bench' }, { slug: 'baseline' }, { slug: 'big' }, { slug: 'small' }, { slug: 'bl-change' }]
-  })
+  const slugs = ['bench', 'baseline', 'big', 'small', 'bl-change', 'push', 'bl-push']
+  emu.vendor('stackspot').seed({ settings: { newKsDelayMs: 0 }, knowledgeSources: slugs.map((slug) => ({ slug })) })
   emu.faults.add({ kind: 'latency', ms: LATENCY_MS, route: '*', persistent: true })
   const results: string[] = []
   const verdicts: string[] = []
   const repos: TestRepo[] = []
+  let firstByRoute: Record<string, number> | undefined
   try {
     console.log(`StackSpot benchmark: ${LATENCY_MS} ms latency per request, ${PROCESSING_MS} ms indexing, action = ${ACTION_ENTRY}\n`)
 
-    // 1. First sync of 1,000 docs.
-    const thousand = files(1000)
-    const repo = await makeRepo(thousand)
-    repos.push(repo)
-    await repo.push()
-    const first = await action(emu, repo, 'bench', 'workflow_dispatch')
-    if ((await objectCount(emu, 'bench')) !== 1000) throw new Error('the first sync did not leave 1,000 objects')
-    console.log('first sync (action) done; running the baseline, one file at a time…')
-    const firstBase = await baseline(emu, 'baseline', thousand)
-    const ratio = firstBase.ms / first.ms
-    results.push(
-      '1. First sync, 1,000 docs of ~4 KB',
-      row('action', first),
-      row('baseline (docs script)', firstBase),
-      `  ratio baseline/action: ${ratio.toFixed(1)}×`
-    )
-    verdicts.push(`first sync ≥ 15× faster than the baseline: ${ratio >= 15 ? 'MET' : 'NOT MET'} (${ratio.toFixed(1)}×)`)
+    if (cases.has('first')) {
+      // 1. First sync of 1,000 docs.
+      const thousand = files(1000)
+      const repo = await makeRepo(thousand)
+      repos.push(repo)
+      await repo.push()
+      const first = await action(emu, repo, 'bench', 'workflow_dispatch')
+      firstByRoute = first.byRoute
+      if ((await objectCount(emu, 'bench')) !== 1000) throw new Error('the first sync did not leave 1,000 objects')
+      console.log('first sync (action) done; running the baseline, one file at a time…')
+      const firstBase = await baseline(emu, 'baseline', thousand)
+      const ratio = firstBase.ms / first.ms
+      results.push(
+        '1. First sync, 1,000 docs of ~4 KB',
+        row('action', first),
+        row('baseline (docs script)', firstBase),
+        `  ratio baseline/action: ${ratio.toFixed(1)}×`
+      )
+      verdicts.push(`first sync ≥ 15× faster than the baseline: ${ratio >= 15 ? 'MET' : 'NOT MET'} (${ratio.toFixed(1)}×)`)
 
-    // 2. Re-run, nothing changed.
-    const rerun = await action(emu, repo, 'bench', 'workflow_dispatch')
-    results.push(
-      '',
-      '2. Re-run, nothing changed',
-      row('action', rerun),
-      `  baseline (docs script): re-uploads all 1,000 files, as measured in 1: ${s(firstBase.ms)}, ${firstBase.requests} requests`,
-      `  ratio baseline/action: ${(firstBase.ms / rerun.ms).toFixed(1)}×`
-    )
-    verdicts.push(`no-change re-run makes no upload: ${rerun.uploads === 0 ? 'MET' : 'NOT MET'} (${rerun.uploads} upload calls)`)
-
-    // 3. 10 changed docs in a 10,000-doc repo vs in a 10-doc repo. The KS already holds every doc.
-    // Each side runs ROUNDS times (a new edit each time) and keeps its fastest run: on two shared
-    // cores one run is mostly noise.
-    const ROUNDS = 3
-    const changes = async (r: TestRepo, all: Record<string, string>, round: number) => {
-      const edited: Record<string, string> = {}
-      for (const path of Object.keys(all).slice(0, 10)) edited[path] = `${all[path]}\nEdit ${round}.\n`
-      await r.write(edited)
-      await r.commit(`edit 10 docs (${round})`)
-      return { pushed: await r.push(), edited }
+      // 2. Re-run, nothing changed.
+      const rerun = await action(emu, repo, 'bench', 'workflow_dispatch')
+      results.push(
+        '',
+        '2. Re-run, nothing changed',
+        row('action', rerun),
+        `  baseline (docs script): re-uploads all 1,000 files, as measured in 1: ${s(firstBase.ms)}, ${firstBase.requests} requests`,
+        `  ratio baseline/action: ${(firstBase.ms / rerun.ms).toFixed(1)}×`
+      )
+      verdicts.push(`no-change re-run makes no upload: ${rerun.uploads === 0 ? 'MET' : 'NOT MET'} (${rerun.uploads} upload calls)`)
     }
-    const tenK = files(10_000)
-    const ten = files(10)
-    const bigRepo = await makeRepo(tenK)
-    const smallRepo = await makeRepo(ten)
-    repos.push(bigRepo, smallRepo)
-    await bigRepo.push()
-    await smallRepo.push()
-    seedObjects(emu, 'big', tenK)
-    seedObjects(emu, 'small', ten)
-    const fastest = (a: Measure | undefined, b: Measure) => (a && a.ms <= b.ms ? a : b)
-    let bigRun: Measure | undefined
-    let smallRun: Measure | undefined
-    let lastEdit: Record<string, string> = {}
-    for (let round = 1; round <= ROUNDS; round++) {
-      const big = await changes(bigRepo, tenK, round)
-      const small = await changes(smallRepo, ten, round)
-      bigRun = fastest(bigRun, await action(emu, bigRepo, 'big', 'push', big.pushed))
-      smallRun = fastest(smallRun, await action(emu, smallRepo, 'small', 'push', small.pushed))
-      lastEdit = small.edited
-    }
-    if ((await objectCount(emu, 'big')) !== 10_000) throw new Error('the 10,000-doc KS does not hold exactly 10,000 objects')
-    seedObjects(emu, 'bl-change', ten)
-    const changeBase = await baseline(emu, 'bl-change', lastEdit)
-    const scale = bigRun!.ms / smallRun!.ms
-    results.push(
-      '',
-      `3. 10 changed docs (push; fastest of ${ROUNDS} runs each)`,
-      row('action, 10,000-doc repo', bigRun!),
-      row('action, 10-doc repo', smallRun!),
-      row('baseline (docs script), 10 files', changeBase),
-      `  10,000-doc / 10-doc: ${scale.toFixed(2)}×; baseline/action (10,000-doc): ${(changeBase.ms / bigRun!.ms).toFixed(1)}×`
-    )
-    verdicts.push(`10,000-doc case within 1.2× of the 10-doc case: ${scale <= 1.2 ? 'MET' : 'NOT MET'} (${scale.toFixed(2)}×)`)
 
-    console.log(`\n${results.join('\n')}\n\nRequests by route, first sync (action):`)
-    for (const [route, n] of Object.entries(first.byRoute).sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(5)}  ${route}`)
+    if (cases.has('scale')) {
+      // 3. 10 changed docs in a 10,000-doc repo vs in a 10-doc repo. The KS already holds every doc.
+      // Each side runs ROUNDS times (a new edit each time) and keeps its fastest run: on two shared
+      // cores one run is mostly noise.
+      const ROUNDS = 3
+      const tenK = files(10_000)
+      const ten = files(10)
+      const bigRepo = await makeRepo(tenK)
+      const smallRepo = await makeRepo(ten)
+      repos.push(bigRepo, smallRepo)
+      await bigRepo.push()
+      await smallRepo.push()
+      seedObjects(emu, 'big', tenK)
+      seedObjects(emu, 'small', ten)
+      let bigRun: Measure | undefined
+      let smallRun: Measure | undefined
+      let lastEdit: Record<string, string> = {}
+      for (let round = 1; round <= ROUNDS; round++) {
+        const big = await editTen(bigRepo, tenK, round)
+        const small = await editTen(smallRepo, ten, round)
+        bigRun = fastest(bigRun, await action(emu, bigRepo, 'big', 'push', big.pushed))
+        smallRun = fastest(smallRun, await action(emu, smallRepo, 'small', 'push', small.pushed))
+        lastEdit = small.edited
+      }
+      if ((await objectCount(emu, 'big')) !== 10_000) throw new Error('the 10,000-doc KS does not hold exactly 10,000 objects')
+      seedObjects(emu, 'bl-change', ten)
+      const changeBase = await baseline(emu, 'bl-change', lastEdit)
+      const scale = bigRun!.ms / smallRun!.ms
+      results.push(
+        '',
+        `3. 10 changed docs (push; fastest of ${ROUNDS} runs each)`,
+        row('action, 10,000-doc repo', bigRun!),
+        row('action, 10-doc repo', smallRun!),
+        row('baseline (docs script), 10 files', changeBase),
+        `  10,000-doc / 10-doc: ${scale.toFixed(2)}×; baseline/action (10,000-doc): ${(changeBase.ms / bigRun!.ms).toFixed(1)}×`
+      )
+      verdicts.push(`10,000-doc case within 1.2× of the 10-doc case: ${scale <= 1.2 ? 'MET' : 'NOT MET'} (${scale.toFixed(2)}×)`)
+    }
+
+    if (cases.has('push')) {
+      // 4. The push figure: the same 10-doc change through the action and through the docs' script,
+      // alternating round by round so both see the same machine load; each keeps its fastest round.
+      const ROUNDS = 5
+      const thousand = files(1000)
+      const pushRepo = await makeRepo(thousand)
+      repos.push(pushRepo)
+      await pushRepo.push()
+      seedObjects(emu, 'push', thousand)
+      seedObjects(emu, 'bl-push', thousand)
+      let actionRun: Measure | undefined
+      let baseRun: Measure | undefined
+      for (let round = 1; round <= ROUNDS; round++) {
+        const change = await editTen(pushRepo, thousand, round)
+        actionRun = fastest(actionRun, await action(emu, pushRepo, 'push', 'push', change.pushed))
+        baseRun = fastest(baseRun, await baseline(emu, 'bl-push', change.edited))
+      }
+      if ((await objectCount(emu, 'push')) !== 1000) throw new Error('the 1,000-doc KS does not hold exactly 1,000 objects after the pushes')
+      const ratio = baseRun!.ms / actionRun!.ms
+      results.push(
+        '',
+        `4. Push figure: 10 changed docs in a 1,000-doc repo (fastest of ${ROUNDS} alternating rounds each)`,
+        row('action', actionRun!),
+        row('baseline (docs script), 10 files', baseRun!),
+        `  push figure, baseline/action: ${ratio.toFixed(2)}×`
+      )
+      verdicts.push(`push figure ≥ 3.5×: ${ratio >= 3.5 ? 'MET' : 'NOT MET'} (${ratio.toFixed(2)}×)`)
+    }
+
+    console.log(`\n${results.join('\n')}`)
+    if (firstByRoute) {
+      console.log('\nRequests by route, first sync (action):')
+      for (const [route, n] of Object.entries(firstByRoute).sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(5)}  ${route}`)
+    }
     console.log(`\nTargets:\n  ${verdicts.join('\n  ')}`)
   } finally {
     await emu.close()
