@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+/** @param {string} dir the ncc output directory */
 export function finishDist(dir) {
   writeFileSync(join(dir, 'package.json'), '{\n  "type": "module"\n}\n')
   const js = join(dir, 'index.js')
@@ -26,11 +27,17 @@ export function finishDist(dir) {
   writeFileSync(mapFile, JSON.stringify(map))
 }
 
-/** Escapes by UTF-16 code unit (an astral character becomes its surrogate pair, valid in every context above). */
+/**
+ * Escapes by UTF-16 code unit (an astral character becomes its surrogate pair, valid in every context above).
+ * @param {string} text
+ * @returns {{ code: string, shifts: Map<number, Array<[number, number]>> }}
+ */
 function escapeNonAscii(text) {
-  const shifts = new Map() // line → [[column in the old line, extra columns from there on], …]
+  /** @type {Map<number, Array<[number, number]>>} line → [[column in the old line, extra columns from there on], …] */
+  const shifts = new Map()
   const lines = text.split('\n').map((line, n) => {
-    if (!/[^\x00-\x7f]/.test(line)) return line
+    if (!/[\u0080-\uffff]/.test(line)) return line
+    /** @type {Array<[number, number]>} */
     const points = []
     let extra = 0
     let out = ''
@@ -52,7 +59,9 @@ function escapeNonAscii(text) {
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 
+/** @param {string} segment @returns {number[]} */
 function decodeVlq(segment) {
+  /** @type {number[]} */
   const values = []
   let value = 0
   let shift = 0
@@ -69,6 +78,7 @@ function decodeVlq(segment) {
   return values
 }
 
+/** @param {number[]} values */
 function encodeVlq(values) {
   let out = ''
   for (const v of values) {
@@ -84,6 +94,10 @@ function encodeVlq(values) {
 }
 
 /** Moves each mapping's generated column on an escaped line by the characters inserted before it. */
+/**
+ * @param {string} mappings
+ * @param {Map<number, Array<[number, number]>>} shifts
+ */
 function shiftMappings(mappings, shifts) {
   return mappings
     .split(';')
@@ -96,7 +110,7 @@ function shiftMappings(mappings, shifts) {
         .split(',')
         .map((segment) => {
           const values = decodeVlq(segment)
-          oldCol += values[0]
+          oldCol += values[0] ?? 0
           let extra = 0
           for (const [col, e] of points) if (col <= oldCol) extra = e
           const newCol = oldCol + extra
