@@ -3,7 +3,6 @@
  * undocumented, so what went in is read back from the KS listing; a doc that did not appear goes
  * back to the executor for the per-file flow, which reports errors per doc.
  */
-import { readFile } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { forEachLimit } from '../../concurrency.js'
 import type { LocalDoc } from '../../docs/types.js'
@@ -125,21 +124,17 @@ export async function uploadZipBatch(docs: readonly LocalDoc[], ctx: BatchContex
 /** Zips one group and posts it. */
 async function postZip(env: ZipBatchEnv, group: readonly LocalDoc[], autoDelete: boolean): Promise<ZipOutcome> {
   const zip = await writeZip(group, (d) => storedName(env.namespace, d.key))
-  try {
-    if (zip.bytes > STACKSPOT_LIMIT_BYTES) {
-      env.log.info(`StackSpot: a zip of ${group.length} docs came to ${zip.bytes} bytes, over 10 MiB; uploading them one by one.`)
-      return 'refused'
-    }
-    const answer = await env.api.postZip(await readFile(zip.path), group.length, autoDelete)
-    if (typeof answer === 'object') {
-      env.log.info(`StackSpot: ${answer.refused}; uploading those docs one by one.`)
-      return 'refused'
-    }
-    if (answer !== 'unsupported') env.log.info(`Uploaded a zip of ${group.length} docs (${zip.bytes} bytes${autoDelete ? ', auto-delete' : ''}).`)
-    return answer
-  } finally {
-    await zip.dispose()
+  if (zip.length > STACKSPOT_LIMIT_BYTES) {
+    env.log.info(`StackSpot: a zip of ${group.length} docs came to ${zip.length} bytes, over 10 MiB; uploading them one by one.`)
+    return 'refused'
   }
+  const answer = await env.api.postZip(zip, group.length, autoDelete)
+  if (typeof answer === 'object') {
+    env.log.info(`StackSpot: ${answer.refused}; uploading those docs one by one.`)
+    return 'refused'
+  }
+  if (answer !== 'unsupported') env.log.info(`Uploaded a zip of ${group.length} docs (${zip.length} bytes${autoDelete ? ', auto-delete' : ''}).`)
+  return answer
 }
 
 /**
