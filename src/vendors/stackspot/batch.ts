@@ -30,7 +30,7 @@ export interface ZipBatchEnv {
   /** Parallel clean-ups of replaced objects. */
   concurrency: number
   processingTimeoutSeconds: number
-  /** First listing poll delay; grows ×1.5 up to `maxPollMs`. */
+  /** First listing poll delay; doubles up to `maxPollMs`. */
   pollMs: number
   maxPollMs: number
   /** Zip entries are named `<namespace>/<key>`, which StackSpot keeps as the objects' file paths. */
@@ -175,6 +175,6 @@ async function waitForBatch(
     const stalled = silent || (firstProgressAfter !== undefined && Date.now() - lastProgress > stallMs)
     if (present.size === sent.length || stalled || Date.now() + wait > deadline) return { present, objects }
     await sleep(wait)
-    wait = Math.min(env.maxPollMs, Math.round(wait * 1.5))
+    wait = Math.min(env.maxPollMs, wait * 2)
   }
 }
