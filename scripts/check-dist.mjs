@@ -1,9 +1,10 @@
 // Fails when the committed dist/ does not match a fresh build of src/ (the runner executes dist/).
 // Builds into a temporary directory so the working tree is never touched.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { finishDist } from './dist-package.mjs'
 
 const root = new URL('..', import.meta.url).pathname
 const out = mkdtempSync(join(tmpdir(), 'ks-dist-'))
@@ -12,7 +13,7 @@ try {
     cwd: root,
     stdio: 'inherit'
   })
-  writeFileSync(join(out, 'package.json'), '{\n  "type": "module"\n}\n')
+  finishDist(out)
   const names = new Set([...readdirSync(out), ...readdirSync(join(root, 'dist'))])
   const stale = []
   for (const name of names) {

@@ -6,6 +6,7 @@ import { doctorRunId } from './doctor/canary.js'
 import { publishDoctor } from './doctor/publish.js'
 import { runDoctor } from './doctor/run.js'
 import { errorMessage } from './errors.js'
+import { githubClient, type GithubClient } from './github-client.js'
 import { actionsInputReader, readSettings } from './inputs.js'
 import { actionsLog } from './log.js'
 import { publish, publishFailure, type AgentOutcome } from './publish.js'
@@ -13,8 +14,6 @@ import { coreGroup, runSync, type RunSyncResult } from './run-sync.js'
 import type { Settings } from './settings.js'
 import { TokenCache } from './tokens.js'
 import { agentTokens } from './vendors/stackspot/index.js'
-
-type Octokit = ReturnType<typeof github.getOctokit>
 
 /** The action's entry: the only place that turns a failure into `core.setFailed`. */
 export async function run(): Promise<void> {
@@ -34,7 +33,7 @@ export async function run(): Promise<void> {
       await publishDoctor(report)
       return
     }
-    const octokit = settings.githubToken ? github.getOctokit(settings.githubToken) : undefined
+    const octokit = settings.githubToken ? githubClient({ token: settings.githubToken, apiUrl: context.apiUrl, log: actionsLog }) : undefined
     const tokenCache = new TokenCache()
     const sync = await runSync(settings, context, { log: actionsLog, octokit, group: coreGroup, tokenCache })
     const agent = settings.agentId ? await askAgent(settings, context, sync, octokit, tokenCache) : undefined
@@ -60,7 +59,7 @@ async function askAgent(
   settings: Settings,
   context: RunContext,
   sync: RunSyncResult,
-  octokit: Octokit | undefined,
+  octokit: GithubClient | undefined,
   tokenCache: TokenCache
 ): Promise<AgentOutcome> {
   try {

@@ -49,7 +49,13 @@ export async function runSync(settings: Settings, run: RunContext, deps: RunSync
   const matches = pathMatcher(settings.paths)
 
   // Before anything is read or written: an empty or foreign workspace would read as every doc deleted.
+  // It comes before the sign-in too, so such a run sends the vendor nothing at all.
   await checkWorkspace(run, log)
+  // Signing in does not depend on the change, so it runs while git and the Actions API find it:
+  // one round trip less. It is awaited (and any failure reported) where it always was; the catch
+  // only keeps a failure from counting as unhandled in the meantime.
+  const signedIn = adapter.authenticate()
+  signedIn.catch(() => undefined)
 
   const changes = await deps.group('Finding changed docs', async () => {
     const c = await detectChanges({ run, mode: syncMode(settings), octokit: deps.octokit, log })
@@ -88,7 +94,7 @@ export async function runSync(settings: Settings, run: RunContext, deps: RunSync
   }
 
   const store = await deps.group(`Connecting to ${adapter.displayName}`, async () => {
-    await adapter.authenticate()
+    await signedIn
     const s = await adapter.ensureStore({ create: settings.createIfMissing, dryRun: settings.dryRun })
     log.info(`Store: ${s.name} (${s.id})${s.created ? ', created by this run' : ''}${s.exists ? '' : ', does not exist yet'}`)
     return s

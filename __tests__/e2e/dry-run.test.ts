@@ -89,6 +89,8 @@ describe('dry run on a push', () => {
     expect(plan.filter((i) => i.action !== 'skip').every((i) => i.outcome === 'planned')).toBe(true)
     expect(r2.outputs['dry-run']).toBe('true')
     expect(r2.outputs.uploaded).toBe('0')
+    expect(r2.outputs.planned).toBe('6')
+    expect(r2.planFile).toBe(r2.outputs.plan)
 
     // Nothing written, and the symlink's target never read.
     expect(emu.requests.filter((q) => q.method !== 'GET')).toEqual([])

@@ -40,6 +40,8 @@ export interface RunResult {
   log: string
   outputs: Record<string, string>
   summary: string
+  /** The file the `plan-file` output names, read before its RUNNER_TEMP is removed. */
+  planFile?: string
 }
 
 export async function runAction(opts: RunOptions): Promise<RunResult> {
@@ -101,13 +103,15 @@ export async function runAction(opts: RunOptions): Promise<RunResult> {
         resolvePromise({ code: c, stdout: out, stderr: err })
       })
     })
+    const outputs = parseOutputs(await readFile(outputPath, 'utf8'))
     return {
       code,
       stdout,
       stderr,
       log: `${stdout}\n${stderr}`,
-      outputs: parseOutputs(await readFile(outputPath, 'utf8')),
-      summary: await readFile(summaryPath, 'utf8')
+      outputs,
+      summary: await readFile(summaryPath, 'utf8'),
+      planFile: outputs['plan-file'] ? await readFile(outputs['plan-file'], 'utf8').catch(() => undefined) : undefined
     }
   } finally {
     await rm(dir, { recursive: true, force: true })

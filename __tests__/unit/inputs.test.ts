@@ -122,7 +122,21 @@ describe('action.yml', () => {
     expect(yml.using).toBe('node24')
     expect(yml.main).toBe('dist/index.js')
     expect(yml.outputs.map((o) => o.name).sort()).toEqual(
-      ['answer', 'comment-url', 'conversation-id', 'deleted', 'doctor-report', 'dry-run', 'failed', 'plan', 'skipped', 'unchanged', 'uploaded'].sort()
+      [
+        'answer',
+        'comment-url',
+        'conversation-id',
+        'deleted',
+        'doctor-report',
+        'dry-run',
+        'failed',
+        'plan',
+        'plan-file',
+        'planned',
+        'skipped',
+        'unchanged',
+        'uploaded'
+      ].sort()
     )
   })
 })

@@ -22,6 +22,7 @@ beforeEach(async () => {
   await writeFile(join(dir, 'summary.md'), '')
   vi.stubEnv('GITHUB_OUTPUT', join(dir, 'output'))
   vi.stubEnv('GITHUB_STEP_SUMMARY', join(dir, 'summary.md'))
+  vi.stubEnv('RUNNER_TEMP', dir)
   stdout = ''
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     stdout += String(chunk)
@@ -49,6 +50,9 @@ describe('publish', () => {
     expect(r.exitCode).toBeUndefined()
     expect(r.outputs).toMatchObject({ uploaded: '1', deleted: '0', unchanged: '1', failed: '0', skipped: '0', 'dry-run': 'false' })
     expect(JSON.parse(r.outputs.plan!)).toHaveLength(2)
+    expect(r.outputs.planned).toBe('0')
+    expect(r.outputs['plan-file']!.startsWith(join(dir, 'knowledge-sync-'))).toBe(true)
+    expect(await readFile(r.outputs['plan-file']!, 'utf8')).toBe(r.outputs.plan)
     expect(r.outputs).not.toHaveProperty('answer')
     expect(r.summary).toContain('## Knowledge Sync: Staffify')
     expect(r.stdout).toContain('Done (push): 1 uploaded, 0 deleted, 1 unchanged, 0 skipped, 0 failed.')
@@ -86,6 +90,41 @@ describe('publish', () => {
     )
     expect(r.summary).toContain('## StackSpot agent\n\n> ❌ the agent sent nothing for 30 s')
     expect(r.stdout.indexOf('Done (push)')).toBeLessThan(r.stdout.indexOf('::error::1 remote docs'))
+  })
+})
+
+describe('publish at scale', () => {
+  it('counts the writes a dry run planned', async () => {
+    await publish(
+      { eventName: 'pull_request' },
+      syncReport({
+        dryRun: true,
+        items: [
+          itemResult('docs/a.md', 'upload', 'planned', 'new'),
+          itemResult('docs/b.md', 'delete', 'planned', 'deleted'),
+          itemResult('docs/c.md', 'unchanged', 'unchanged', 'same')
+        ]
+      })
+    )
+    const r = await published()
+    expect(r.outputs).toMatchObject({ planned: '2', uploaded: '0', deleted: '0', 'dry-run': 'true' })
+  })
+
+  it('cuts the plan output under 1 MB, failures first, pointing at the plan file that holds everything', async () => {
+    const items = Array.from({ length: 12_000 }, (_, i) =>
+      i % 1000 === 999
+        ? itemResult(`docs/area-${i}/a-rather-long-file-name-${i}.md`, 'upload', 'failed', 'new in the store', { detail: 'HTTP 500' })
+        : itemResult(`docs/area-${i}/a-rather-long-file-name-${i}.md`, 'unchanged', 'unchanged', 'same content in the store')
+    )
+    await publish({ eventName: 'workflow_dispatch' }, syncReport({ items }))
+    const r = await published()
+    expect(r.exitCode).toBe(1)
+    expect(Buffer.byteLength(r.outputs.plan!)).toBeLessThan(1_000_000)
+    const plan = JSON.parse(r.outputs.plan!) as Array<Record<string, any>>
+    expect(plan.slice(0, 12).map((e) => e.outcome)).toEqual(Array(12).fill('failed'))
+    expect(plan.at(-1)!.truncated).toMatchObject({ omitted: 12_000 - (plan.length - 1), omitted_failed: 0, total: 12_000, plan_file: r.outputs['plan-file'] })
+    expect(JSON.parse(await readFile(r.outputs['plan-file']!, 'utf8'))).toHaveLength(12_000)
+    expect(r.summary).toContain('<details><summary>11988 unchanged docs</summary>')
   })
 })
 

@@ -33,6 +33,15 @@ describe('redact', () => {
     expect(redact('my-client:client-secret-value')).toBe('my-client:***')
   })
 
+  it('finds a raw secret in text with no escape character, and one spelled with escapes next to plain text', () => {
+    registerSecret('plain-secret-value')
+    registerSecret('abc-123')
+    expect(redact('GET /v1/objects/plain-secret-value → 200 (12 ms)')).toBe('GET /v1/objects/*** → 200 (12 ms)')
+    expect(redact('GET /v1/objects → 200 (12 ms), plain-secret-valu abc-12')).toBe('GET /v1/objects → 200 (12 ms), plain-secret-valu abc-12')
+    expect(redact('a\u0062c-123 and plain%2Dsecret-value')).toBe('*** and ***')
+    expect(redact('abc+123 xabc-1234')).toBe('abc+123 x***4')
+  })
+
   it('replaces a secret containing another secret whole, and leaves other text alone', () => {
     registerSecret('abc-123')
     registerSecret('xyz-abc-123-789')

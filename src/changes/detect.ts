@@ -255,14 +255,6 @@ type LocalResult = { ok: true; changes: FileChange[] } | { ok: false; why: strin
  * works in any clone holding both commits (fetch-depth 2 for a one-commit push, 0 for any).
  */
 async function localDiff(workspace: string, before: string, after: string, log: Log): Promise<LocalResult> {
-  for (const sha of [before, after]) {
-    const present = await git(workspace, ['cat-file', '-e', `${sha}^{tree}`])
-    if (!present.ok) {
-      if (present.error.includes('ENOENT')) return { ok: false, why: 'git is not installed' }
-      if (/not a git repository/i.test(present.error)) return { ok: false, why: 'the workspace is not a git repository' }
-      return { ok: false, why: `commit ${short(sha)} is not in the clone` }
-    }
-  }
   const out = await git(workspace, [
     '-c',
     'core.quotepath=false',
@@ -277,11 +269,18 @@ async function localDiff(workspace: string, before: string, after: string, log: 
     after,
     '--'
   ])
-  if (!out.ok) {
-    log.debug(out.error)
-    return { ok: false, why: 'git diff failed' }
+  if (out.ok) return { ok: true, changes: parseNameStatus(out.stdout) }
+  log.debug(out.error)
+  // Only a failed diff needs to know why; asking first cost two more git processes on every push.
+  for (const sha of [before, after]) {
+    const present = await git(workspace, ['cat-file', '-e', `${sha}^{tree}`])
+    if (!present.ok) {
+      if (present.error.includes('ENOENT')) return { ok: false, why: 'git is not installed' }
+      if (/not a git repository/i.test(present.error)) return { ok: false, why: 'the workspace is not a git repository' }
+      return { ok: false, why: `commit ${short(sha)} is not in the clone` }
+    }
   }
-  return { ok: true, changes: parseNameStatus(out.stdout) }
+  return { ok: false, why: 'git diff failed' }
 }
 
 /** Parses `git diff --name-status -z`: `S\0path\0`, or `R###\0old\0new\0` for renames and copies. */

@@ -3,7 +3,6 @@
  * undocumented, so what went in is read back from the KS listing; a doc that did not appear goes
  * back to the executor for the per-file flow, which reports errors per doc.
  */
-import { readFile } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { forEachLimit } from '../../concurrency.js'
 import type { LocalDoc } from '../../docs/types.js'
@@ -31,7 +30,7 @@ export interface ZipBatchEnv {
   /** Parallel clean-ups of replaced objects. */
   concurrency: number
   processingTimeoutSeconds: number
-  /** First listing poll delay; grows ×1.5 up to `maxPollMs`. */
+  /** First listing poll delay; doubles up to `maxPollMs`. */
   pollMs: number
   maxPollMs: number
   /** Zip entries are named `<namespace>/<key>`, which StackSpot keeps as the objects' file paths. */
@@ -125,21 +124,17 @@ export async function uploadZipBatch(docs: readonly LocalDoc[], ctx: BatchContex
 /** Zips one group and posts it. */
 async function postZip(env: ZipBatchEnv, group: readonly LocalDoc[], autoDelete: boolean): Promise<ZipOutcome> {
   const zip = await writeZip(group, (d) => storedName(env.namespace, d.key))
-  try {
-    if (zip.bytes > STACKSPOT_LIMIT_BYTES) {
-      env.log.info(`StackSpot: a zip of ${group.length} docs came to ${zip.bytes} bytes, over 10 MiB; uploading them one by one.`)
-      return 'refused'
-    }
-    const answer = await env.api.postZip(await readFile(zip.path), group.length, autoDelete)
-    if (typeof answer === 'object') {
-      env.log.info(`StackSpot: ${answer.refused}; uploading those docs one by one.`)
-      return 'refused'
-    }
-    if (answer !== 'unsupported') env.log.info(`Uploaded a zip of ${group.length} docs (${zip.bytes} bytes${autoDelete ? ', auto-delete' : ''}).`)
-    return answer
-  } finally {
-    await zip.dispose()
+  if (zip.length > STACKSPOT_LIMIT_BYTES) {
+    env.log.info(`StackSpot: a zip of ${group.length} docs came to ${zip.length} bytes, over 10 MiB; uploading them one by one.`)
+    return 'refused'
   }
+  const answer = await env.api.postZip(zip, group.length, autoDelete)
+  if (typeof answer === 'object') {
+    env.log.info(`StackSpot: ${answer.refused}; uploading those docs one by one.`)
+    return 'refused'
+  }
+  if (answer !== 'unsupported') env.log.info(`Uploaded a zip of ${group.length} docs (${zip.length} bytes${autoDelete ? ', auto-delete' : ''}).`)
+  return answer
 }
 
 /**
@@ -180,6 +175,6 @@ async function waitForBatch(
     const stalled = silent || (firstProgressAfter !== undefined && Date.now() - lastProgress > stallMs)
     if (present.size === sent.length || stalled || Date.now() + wait > deadline) return { present, objects }
     await sleep(wait)
-    wait = Math.min(env.maxPollMs, Math.round(wait * 1.5))
+    wait = Math.min(env.maxPollMs, wait * 2)
   }
 }

@@ -6,9 +6,7 @@
  * zip (`auto-delete=false`, so nothing else is touched), shows what this account's API does.
  * The calls are made here directly, not through the adapter, to see the answers unfiltered.
  */
-import { buffer } from 'node:stream/consumers'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ZipArchive } from 'archiver'
 import { checksumAlgorithm } from '../../doctor/canary.js'
 import { describeShape, jsonBody, readAllPages } from '../../doctor/paging.js'
 import { duration, pollUntil } from '../../doctor/poll.js'
@@ -26,6 +24,7 @@ import { multipartBody } from './multipart.js'
 import { describeS3Error, presignedPostBody } from './s3.js'
 import { statusKind } from './schema.js'
 import { stackSpotSettings } from './settings.js'
+import { zipInMemory } from './zip.js'
 
 const ASSUMPTIONS: readonly Assumption[] = [
   { id: 'objects-listing', text: 'The object listing answers every object at once: one JSON array, no pages', source: '[3p] SYNC, IDX-4' },
@@ -321,11 +320,8 @@ class StackSpotDoctor implements VendorDoctor {
 
   private async zipProbe(s: DoctorSession): Promise<void> {
     const bytes = Buffer.from(this.env.canary.text.replace('doctor canary', 'doctor canary (zip batch)'), 'utf8')
-    const archive = new ZipArchive({ zlib: { level: 6 } })
-    const zipped = buffer(archive)
-    archive.append(bytes, { name: this.zipKey })
-    await archive.finalize()
-    const { body, contentType } = multipartBody([{ name: 'objects_zip', value: await zipped, filename: 'objects.zip', contentType: 'application/zip' }])
+    const zipped = await zipInMemory([{ name: this.zipKey, content: bytes }])
+    const { body, contentType } = multipartBody([{ name: 'objects_zip', value: zipped, filename: 'objects.zip', contentType: 'application/zip' }])
     const req: HttpRequest = {
       method: 'POST',
       url: this.ksPath('/objects/batch'),

@@ -1,8 +1,4 @@
-import { createWriteStream } from 'node:fs'
-import { mkdtemp, rm, stat } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { pipeline } from 'node:stream/promises'
+import { buffer } from 'node:stream/consumers'
 import { ZipArchive } from 'archiver'
 import { readDoc } from '../../docs/read.js'
 import type { LocalDoc } from '../../docs/types.js'
@@ -49,40 +45,34 @@ export function groupForZips<T extends Pick<LocalDoc, 'key' | 'size'>>(docs: rea
   return { groups: groups.map((g) => g.docs), tooLarge }
 }
 
-export interface BuiltZip {
-  path: string
-  bytes: number
-  dispose(): Promise<void>
+/** Entry dates are fixed, so the same docs always give the same bytes (a zip is never dated by the run). */
+const ENTRY_DATE = new Date(1980, 0, 1)
+
+/**
+ * Entries as one zip in memory: a batch is at most 10 MiB and is posted whole, so a temp file
+ * would only be written to be read back. archiver writes the zip (deflate, UTF-8 names); its
+ * output stream is collected into the Buffer.
+ */
+export async function zipInMemory(entries: ReadonlyArray<{ name: string; content: Buffer }>): Promise<Buffer> {
+  const archive = new ZipArchive({ zlib: { level: 6 } })
+  const zipped = buffer(archive)
+  for (const e of entries) archive.append(e.content, { name: e.name, date: ENTRY_DATE })
+  await archive.finalize()
+  return zipped
 }
 
 /**
- * Streams the docs into a zip in a private temp dir, each entry named `entryName(doc)` (the file
- * path StackSpot gives its object). Each file is read through readDoc (no symlinks, unchanged
- * size), one at a time, so memory stays flat.
+ * The docs as one zip in memory, each entry named `entryName(doc)` (the file path StackSpot gives
+ * its object). Each file is read through readDoc (no symlinks, unchanged size), one at a time.
  */
-export async function writeZip(
-  docs: readonly LocalDoc[],
-  entryName: (doc: LocalDoc) => string,
-  tempRoot = process.env.RUNNER_TEMP || tmpdir()
-): Promise<BuiltZip> {
-  for (const d of docs) {
-    const why = unsafeEntryName(entryName(d))
+export async function writeZip(docs: readonly LocalDoc[], entryName: (doc: LocalDoc) => string = (d) => d.key): Promise<Buffer> {
+  const names = docs.map((d) => {
+    const name = entryName(d)
+    const why = unsafeEntryName(name)
     if (why) throw new Error(`${d.path} cannot go into a zip: its name ${why}`)
-  }
-  const dir = await mkdtemp(join(tempRoot, 'ks-stackspot-zip-'))
-  const path = join(dir, 'objects.zip')
-  const dispose = () => rm(dir, { recursive: true, force: true })
-  try {
-    const archive = new ZipArchive({ zlib: { level: 6 } })
-    const done = pipeline(archive, createWriteStream(path, { mode: 0o600 }))
-    for (const d of docs) {
-      archive.append(await readDoc(d), { name: entryName(d) })
-    }
-    await archive.finalize()
-    await done
-    return { path, bytes: (await stat(path)).size, dispose }
-  } catch (error) {
-    await dispose()
-    throw error
-  }
+    return name
+  })
+  const entries: Array<{ name: string; content: Buffer }> = []
+  for (const [i, d] of docs.entries()) entries.push({ name: names[i]!, content: await readDoc(d) })
+  return zipInMemory(entries)
 }
