@@ -349,7 +349,19 @@ export class StaffifyAdapter implements VendorAdapter {
   async remove(remote: RemoteDoc): Promise<RemoveResult> {
     return this.unlessBlocked(async () => {
       const kb = this.kb()
-      for (const entryId of remote.ids) await this.api.deleteEntry(kb, entryId, remote.key)
+      const notFound: string[] = []
+      for (const entryId of remote.ids) if (!(await this.api.deleteEntry(kb, entryId, remote.key))) notFound.push(entryId)
+      // A 404 alone does not prove the entry is gone (a wrong path answers it too): the listing does.
+      if (notFound.length > 0) {
+        const listed = new Set((await this.entriesAfter(this.tick++)).map((e) => e.id))
+        const still = notFound.filter((id) => listed.has(id))
+        if (still.length > 0) {
+          throw new ActionError(
+            `Staffify answered the delete of ${count(still.length, 'entry', 'entries')} of ${remote.key} (${still.join(', ')}) with 404, yet still lists them: they were not deleted.`,
+            'Delete them in Staffify, or re-run later.'
+          )
+        }
+      }
       return { action: 'deleted' as const, detail: count(remote.ids.length, 'entry', 'entries') }
     })
   }
