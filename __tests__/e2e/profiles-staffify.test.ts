@@ -43,7 +43,7 @@ const entries = () =>
 const storeDocs = () =>
   entries().flatMap((e) => {
     const m = TAG.exec(e.question)
-    if (!m || m[2] !== '1') return []
+    if (m?.[2] !== '1') return []
     const title = e.question.slice(0, m.index)
     // A heading-only doc's entry answers with its title.
     return [`${m[1]}=${`# ${title}${e.answer && e.answer !== title ? `\n\n${e.answer}` : ''}`.trim()}`]
