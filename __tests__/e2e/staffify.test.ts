@@ -274,7 +274,8 @@ describe("Staffify failures in the user's terms", () => {
   it('entries whose embedding failed are retried and reported as warnings', async () => {
     seed({ knowledgeBases: [{ name: 'Support' }] })
     emu.faults.add({ kind: 'vendor', name: 'staffify-embedding-fail', match: 'Run the installer.' })
-    const r = await sync(repo)
+    // The upload waits up to processing-timeout (at most 15 s) for a pending embedding before retrying it.
+    const r = await sync(repo, { 'processing-timeout': '10' })
     expect(r.code, r.log).toBe(0)
     expect(r.summary).toMatch(/docs\/a\.md: 1 of 3 Staffify entries had no embedding/)
     expect(emu.requests.filter((q) => q.route.endsWith('/retry-embedding'))).toHaveLength(1)

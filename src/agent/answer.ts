@@ -9,6 +9,8 @@ export interface AgentAnswer {
   knowledgeSourceIds: string[]
   /** The `source` entries as the API returned them (objects or strings). */
   sources: unknown[]
+  /** The stored conversation was refused, and this answer began a new one: never fall back to the old id. */
+  newConversation?: boolean
 }
 
 export function emptyAnswer(): AgentAnswer {

@@ -81,9 +81,36 @@ export function requestBody(o: Pick<AskOptions, 'prompt' | 'streaming' | 'conver
   }
 }
 
+/**
+ * Asks once; when the server refuses the stored conversation id (it may expire, or belong to
+ * another credential: the docs do not say how long one lives), asks once more as a new
+ * conversation. Nothing was said in the refused turn, so the second ask duplicates nothing.
+ */
 export async function askAgent(o: AskOptions): Promise<AgentAnswer> {
   const timeouts = o.timeouts ?? timeoutsFromEnv()
-  return o.streaming ? askStreaming(o, timeouts) : askRest(o, timeouts)
+  const ask = (opts: AskOptions) => (opts.streaming ? askStreaming(opts, timeouts) : askRest(opts, timeouts))
+  try {
+    return await ask(o)
+  } catch (error) {
+    if (!o.conversationId || !refusesConversation(error)) throw error
+    o.log.warning(
+      `The agent refused the stored conversation ${o.conversationId} (${error instanceof Error ? error.message : String(error)}): the action assumed a conversation id from an earlier answer can be continued. Asking once more as a new conversation.`
+    )
+    const answer = await ask({ ...o, conversationId: undefined })
+    answer.newConversation = true
+    return answer
+  }
+}
+
+/**
+ * A refusal that may be about the conversation id: 404/410 (unknown or expired), or 400/409/422
+ * whose message names the conversation. Anything else (auth, rate limits, a missing agent's 404
+ * is retried too, harmlessly: it fails the same way) is not.
+ */
+function refusesConversation(error: unknown): boolean {
+  if (!(error instanceof VendorHttpError) || error.status === undefined) return false
+  if (error.status === 404 || error.status === 410) return true
+  return [400, 409, 422].includes(error.status) && /conversation/i.test(error.message)
 }
 
 function chatPath(agentId: string): string {

@@ -127,8 +127,8 @@ export async function runAgentStep(input: AgentStepInput): Promise<AgentStepResu
   // An id we could not send back (or that is not an id at all) is neither kept nor published.
   if (answer.conversationId !== undefined && (!isConversationId(answer.conversationId) || redact(answer.conversationId) !== answer.conversationId))
     answer.conversationId = undefined
-  // A stream that never repeats the id still continued the conversation we named.
-  answer.conversationId ??= existing?.conversationId
+  // A stream that never repeats the id still continued the conversation we named (unless it was refused).
+  if (!answer.newConversation) answer.conversationId ??= existing?.conversationId
 
   const runId = process.env.GITHUB_RUN_ID
   const render: RenderContext = {

@@ -15,16 +15,21 @@
  */
 import type { EmuContext, Router, SeedableVendor } from '../../framework.ts'
 import { registerCastrelRoutes } from './routes.ts'
-import { CastrelStore, type CastrelSeed, type CastrelSeeded, type CastrelState } from './state.ts'
+import { CASTREL_PROFILES } from './profiles.ts'
+import { CastrelStore, type CastrelEmulatorSettings, type CastrelSeed, type CastrelSeeded, type CastrelState } from './state.ts'
 
-export type { CastrelKnowledge, CastrelSeed, CastrelSeeded, CastrelState } from './state.ts'
+export type { CastrelEmulatorSettings, CastrelKnowledge, CastrelSeed, CastrelSeeded, CastrelState } from './state.ts'
 
-export type CastrelEmulator = SeedableVendor<'castrel', CastrelState, CastrelSeed, CastrelSeeded>
+export interface CastrelEmulator extends SeedableVendor<'castrel', CastrelState, CastrelSeed, CastrelSeeded> {
+  readonly settings: CastrelEmulatorSettings
+}
 
 export function createCastrelEmulator(): CastrelEmulator {
   const store = new CastrelStore()
   return {
     name: 'castrel',
+    settings: store.settings,
+    profiles: CASTREL_PROFILES,
     register(router: Router, ctx: EmuContext) {
       store.ctx = ctx
       registerCastrelRoutes(router, store)

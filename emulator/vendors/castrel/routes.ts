@@ -120,7 +120,8 @@ function list(store: CastrelStore, req: EmuRequest): EmuResult {
   for (const field of ['is_public', 'is_readonly'] as const) {
     if (filters[field]) items = items.filter((k) => matchesFilter(String(k[field]), filters[field]))
   }
-  if (filters.labels) items = items.filter((k) => matchesLabels(k, filters.labels))
+  if (filters.labels && store.settings.labelFilter === 'refused') throw refused('knowledge.filter_labels_not_supported')
+  if (filters.labels && store.settings.labelFilter === 'applied') items = items.filter((k) => matchesLabels(k, filters.labels))
   if (b.sort) {
     const { order_by: by, order } = b.sort as { order_by: string; order: string }
     const dir = order === 'asc' ? 1 : -1

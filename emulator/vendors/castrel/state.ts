@@ -40,9 +40,22 @@ export interface CastrelState {
   entries: CastrelKnowledge[]
 }
 
+/**
+ * The live behaviour switches where Castrel's docs are silent (profiles.ts). The defaults play the
+ * reading the adapter was built on.
+ */
+export interface CastrelEmulatorSettings {
+  /** `filters.labels` on list: `applied` (default), `ignored` (every item comes back), or `refused` with an envelope error. */
+  labelFilter: 'applied' | 'ignored' | 'refused'
+}
+
+const DEFAULT_SETTINGS: CastrelEmulatorSettings = { labelFilter: 'applied' }
+
 export class CastrelStore {
   /** Set when the server registers the vendor. */
   ctx!: EmuContext
+  /** Changed in place, never replaced: the emulator object hands out this very object. */
+  readonly settings: CastrelEmulatorSettings = { ...DEFAULT_SETTINGS }
   entries: CastrelKnowledge[] = []
   pats = new Set<string>([DEMO_ACCOUNTS.castrel.pat])
   nextId = 1
@@ -51,6 +64,7 @@ export class CastrelStore {
     this.entries = []
     this.pats = new Set([DEMO_ACCOUNTS.castrel.pat])
     this.nextId = 1
+    Object.assign(this.settings, DEFAULT_SETTINGS)
   }
 
   /** Throws unless the request carries a known PAT; honours the `castrel-error-envelope` fault. */

@@ -27,17 +27,22 @@
 import type { EmuContext, Router, SeedableVendor } from '../../framework.ts'
 import type { StackSpotIdm } from '../stackspot-idm/index.ts'
 import { registerAgentRoutes } from './routes.ts'
-import { AgentStore, type AgentSeed, type AgentSeeded, type AgentState } from './state.ts'
+import { AGENT_PROFILES } from './profiles.ts'
+import { type AgentEmulatorSettings, AgentStore, type AgentSeed, type AgentSeeded, type AgentState } from './state.ts'
 
-export type { AgentSeed, AgentSeeded, AgentState, SeedAgent } from './state.ts'
+export type { AgentEmulatorSettings, AgentSeed, AgentSeeded, AgentState, SeedAgent } from './state.ts'
 
-export type StackspotAgentEmulator = SeedableVendor<'stackspot-agent', AgentState, AgentSeed, AgentSeeded>
+export interface StackspotAgentEmulator extends SeedableVendor<'stackspot-agent', AgentState, AgentSeed, AgentSeeded> {
+  readonly settings: AgentEmulatorSettings
+}
 
 /** The Agents API, accepting the bearer tokens `idm` issues. */
 export function createStackspotAgentEmulator(idm: StackSpotIdm): StackspotAgentEmulator {
   const store = new AgentStore()
   return {
     name: 'stackspot-agent',
+    settings: store.settings,
+    profiles: AGENT_PROFILES,
     register(router: Router, ctx: EmuContext) {
       store.ctx = ctx
       registerAgentRoutes(router, store, idm)

@@ -55,6 +55,9 @@ async function chat(store: AgentStore, idm: StackSpotIdm, req: EmuRequest): Prom
   let conversation: Conversation | undefined
   if (truthy(b.use_conversation)) {
     const wanted = typeof b.conversation_id === 'string' && b.conversation_id ? b.conversation_id : undefined
+    if (wanted && store.settings.conversations === 'rejected') {
+      throw new EmuError(404, { message: `Conversation ${wanted} not found or expired`, code: 'conversation_not_found' })
+    }
     conversation = wanted ? store.conversations.get(wanted) : undefined
     if (conversation && (conversation.agentId !== agent.id || conversation.clientId !== clientId)) {
       throw new EmuError(404, { message: `Conversation ${wanted} not found`, code: 'conversation_not_found' })
@@ -78,7 +81,7 @@ async function chat(store: AgentStore, idm: StackSpotIdm, req: EmuRequest): Prom
   const outputTokens = Math.ceil(answer.length / 4)
   const common = { upload_ids: {}, knowledge_source_id: ksIds, source: sources, cross_account_source: [], tools_id: [] }
 
-  if (!streaming) {
+  if (!streaming || store.settings.answer === 'rest') {
     return {
       status: 200,
       json: {
@@ -100,22 +103,27 @@ async function chat(store: AgentStore, idm: StackSpotIdm, req: EmuRequest): Prom
   const deltas = splitDeltas(answer)
   // Public SDK tests show stream chunks without the id; the fault reproduces that shape.
   const streamConversation = conversation && !framing.noConversationId ? { conversation_id: conversation.id } : {}
-  const events: Array<Record<string, unknown>> = deltas.map((delta) => ({
-    message: delta,
-    ...common,
-    agent_info: agentInfo,
-    ...streamConversation
-  }))
-  events.push({
-    message: '',
-    stop_reason: 'stop',
-    tokens: { input: inputTokens, output: outputTokens },
-    message_id: messageId,
-    ...common,
-    agent_info: agentInfo,
-    ...streamConversation,
-    ...fields
-  })
+  const openai = store.settings.streamShape === 'openai'
+  const events: Array<Record<string, unknown>> = openai
+    ? openaiEvents(deltas, messageId, inputTokens, outputTokens)
+    : deltas.map((delta) => ({
+        message: delta,
+        ...common,
+        agent_info: agentInfo,
+        ...streamConversation
+      }))
+  if (!openai) {
+    events.push({
+      message: '',
+      stop_reason: 'stop',
+      tokens: { input: inputTokens, output: outputTokens },
+      message_id: messageId,
+      ...common,
+      agent_info: agentInfo,
+      ...streamConversation,
+      ...fields
+    })
+  }
 
   const eol = framing.crlf ? '\r\n' : '\n'
   const frame = (json: unknown, name?: string) => {
@@ -144,7 +152,7 @@ async function chat(store: AgentStore, idm: StackSpotIdm, req: EmuRequest): Prom
         text += frame(events[i])
         if (framing.comments) text += `: keep-alive${eol}${eol}`
       }
-      if (!errorFault && !stallFault && framing.done) text += `data: [DONE]${eol}${eol}`
+      if (!errorFault && !stallFault && (framing.done || openai)) text += `data: [DONE]${eol}${eol}`
       const bytes = Buffer.from(text, 'utf8')
       const size = Number(framing.chunkBytes ?? 0)
       if (size > 0) {
@@ -181,6 +189,20 @@ function echoCredential(text: string, req: EmuRequest): string {
     .replaceAll('{{access_token}}', token)
     .replaceAll('{{access_token_base64}}', Buffer.from(token).toString('base64'))
     .replaceAll('{{access_token_url}}', encodeURIComponent(token))
+}
+
+/** The OpenAI/LiteLLM chunk shape: text in `choices[0].delta.content`, no StackSpot fields, no conversation id. */
+function openaiEvents(deltas: string[], id: string, input: number, output: number): Array<Record<string, unknown>> {
+  const chunk = (delta: Record<string, unknown>, finish: string | null) => ({
+    id,
+    object: 'chat.completion.chunk',
+    created: Math.floor(Date.now() / 1000),
+    choices: [{ index: 0, delta, finish_reason: finish }]
+  })
+  return [
+    ...deltas.map((content, i) => chunk(i === 0 ? { role: 'assistant', content } : { content }, null)),
+    { ...chunk({}, 'stop'), usage: { prompt_tokens: input, completion_tokens: output, total_tokens: input + output } }
+  ]
 }
 
 /** Deltas of a few words each, as a model streams them. */

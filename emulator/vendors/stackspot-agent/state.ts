@@ -48,9 +48,26 @@ const DEMO_AGENT: SeedAgent = {
   sources: [{ type: 'knowledge_source', name: 'team-docs', slug: 'team-docs' }]
 }
 
+/**
+ * The live behaviour switches where the Agents API docs are silent (profiles.ts). The defaults play
+ * the reading the client was built on: the STKAI stream shape, conversations kept.
+ */
+export interface AgentEmulatorSettings {
+  /** The SSE event shape: `stkai` (delta text in `message`) or `openai` (`choices[0].delta.content`, then `data: [DONE]`). */
+  streamShape: 'stkai' | 'openai'
+  /** `rest`: one JSON body even when `streaming` is asked for. */
+  answer: 'as-asked' | 'rest'
+  /** `rejected`: any `conversation_id` sent is refused with 404 (conversations expired). */
+  conversations: 'kept' | 'rejected'
+}
+
+const DEFAULT_SETTINGS: AgentEmulatorSettings = { streamShape: 'stkai', answer: 'as-asked', conversations: 'kept' }
+
 export class AgentStore {
   /** Set when the server registers the vendor. */
   ctx!: EmuContext
+  /** Changed in place, never replaced: the emulator object hands out this very object. */
+  readonly settings: AgentEmulatorSettings = { ...DEFAULT_SETTINGS }
   agents = new Map<string, SeedAgent>()
   conversations = new Map<string, Conversation>()
   chats = 0
@@ -63,6 +80,7 @@ export class AgentStore {
     this.agents = new Map([[DEMO_AGENT.id, structuredClone(DEMO_AGENT)]])
     this.conversations = new Map()
     this.chats = 0
+    Object.assign(this.settings, DEFAULT_SETTINGS)
   }
 
   state(): AgentState {

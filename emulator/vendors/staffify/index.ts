@@ -17,11 +17,13 @@
 import type { EmuContext, Router, SeedableVendor } from '../../framework.ts'
 import { registerEntryRoutes } from './routes-entries.ts'
 import { registerKbRoutes } from './routes-kbs.ts'
-import { StaffifyStore, type StaffifySeed, type StaffifySeeded, type StaffifyState } from './state.ts'
+import { STAFFIFY_PROFILES } from './profiles.ts'
+import { StaffifyStore, type StaffifyEmulatorSettings, type StaffifySeed, type StaffifySeeded, type StaffifyState } from './state.ts'
 
 export {
   STAFFIFY_DEMO_KEY,
   STAFFIFY_DEMO_ORG,
+  type StaffifyEmulatorSettings,
   type StaffifyKey,
   type StaffifyOrg,
   type StaffifySeed,
@@ -31,12 +33,16 @@ export {
   type Entry as StaffifyEntry
 } from './state.ts'
 
-export type StaffifyEmulator = SeedableVendor<'staffify', StaffifyState, StaffifySeed, StaffifySeeded>
+export interface StaffifyEmulator extends SeedableVendor<'staffify', StaffifyState, StaffifySeed, StaffifySeeded> {
+  readonly settings: StaffifyEmulatorSettings
+}
 
 export function createStaffifyEmulator(): StaffifyEmulator {
   const store = new StaffifyStore()
   return {
     name: 'staffify',
+    settings: store.settings,
+    profiles: STAFFIFY_PROFILES,
     register(router: Router, ctx: EmuContext) {
       store.ctx = ctx
       registerKbRoutes(router, store)

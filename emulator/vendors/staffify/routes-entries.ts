@@ -54,8 +54,9 @@ export function registerEntryRoutes(router: Router, store: StaffifyStore): void 
         if (typeof item !== 'object' || item === null) throw err(400, 'VALIDATION_ERROR', `entries[${index}] must be an object with q and a`, { index })
         const q = entryText((item as Record<string, unknown>).q, 'q', index)
         const a = entryText((item as Record<string, unknown>).a, 'a', index)
-        if (q.length + a.length > MAX_ENTRY_CHARS) {
-          throw err(400, 'VALIDATION_ERROR', `entries[${index}] exceeds ${MAX_ENTRY_CHARS} characters combined (q + a = ${q.length + a.length})`, {
+        const { size, unit } = store.entrySize(q, a)
+        if (size > MAX_ENTRY_CHARS) {
+          throw err(400, 'VALIDATION_ERROR', `entries[${index}] exceeds ${MAX_ENTRY_CHARS} ${unit} combined (q + a = ${size})`, {
             index,
             max: MAX_ENTRY_CHARS
           })
@@ -140,7 +141,8 @@ export function registerEntryRoutes(router: Router, store: StaffifyStore): void 
       if (body.q === undefined && body.a === undefined) throw err(400, 'VALIDATION_ERROR', 'At least one of q or a is required')
       const q = body.q === undefined ? entry.question : entryText(body.q, 'q')
       const a = body.a === undefined ? entry.answer : entryText(body.a, 'a')
-      if (q.length + a.length > MAX_ENTRY_CHARS) throw err(400, 'VALIDATION_ERROR', `Entry exceeds ${MAX_ENTRY_CHARS} characters combined`)
+      if (store.entrySize(q, a).size > MAX_ENTRY_CHARS)
+        throw err(400, 'VALIDATION_ERROR', `Entry exceeds ${MAX_ENTRY_CHARS} ${store.entrySize(q, a).unit} combined`)
       entry.question = q
       entry.answer = a
       entry.has_embedding = !store.takeFault('staffify-embedding-fail', `${q}\n${a}`)
@@ -169,7 +171,8 @@ export function registerEntryRoutes(router: Router, store: StaffifyStore): void 
       const kb = findKb(store, caller, req.params.kbId)
       const entry = kb.entries.find((e) => String(e.id) === req.params.entryId)
       if (!entry) throw err(404, 'NOT_FOUND', 'Entry not found')
-      if (entry.has_embedding) return { status: 200, json: { retried: false } }
+      // A pending embedding (lag) is already on its way: nothing to retry.
+      if (store.publicEntry(entry).has_embedding || entry.embedsAt !== undefined) return { status: 200, json: { retried: false } }
       entry.has_embedding = !store.takeFault('staffify-embedding-fail', `${entry.question}\n${entry.answer}`)
       return { status: 200, json: { retried: true } }
     })

@@ -30,6 +30,8 @@ export interface Entry {
   created_at: string
   has_embedding: boolean
   usage_count: number
+  /** With an embedding lag: when the pending embedding is done (never listed). */
+  embedsAt?: number
 }
 
 export interface KnowledgeBase {
@@ -109,6 +111,19 @@ export type StaffifySeeded = { created: string[] } & StaffifyState
 
 export const now = () => new Date().toISOString()
 
+/**
+ * The live behaviour switches where Staffify's docs are silent (profiles.ts). The defaults play
+ * the reading the adapter was built on.
+ */
+export interface StaffifyEmulatorSettings {
+  /** An added entry is listed `has_embedding: false` for this long before its embedding is there; 0: at once. */
+  embeddingLagMs: number
+  /** What the 8,000 limit per entry counts: UTF-16 `characters` (default) or UTF-8 `bytes`. */
+  entryLimitUnit: 'characters' | 'bytes'
+}
+
+const DEFAULT_SETTINGS: StaffifyEmulatorSettings = { embeddingLagMs: 0, entryLimitUnit: 'characters' }
+
 export class StaffifyStore {
   /** Set when the server registers the vendor; seeding may come first. */
   ctx: EmuContext | undefined
@@ -122,6 +137,8 @@ export class StaffifyStore {
   rateLimit = { limit: 300, windowMs: 60_000 }
   windows = new Map<string, { start: number; count: number }>()
   failedAuths: number[] = []
+  /** Changed in place, never replaced: the emulator object hands out this very object. */
+  readonly settings: StaffifyEmulatorSettings = { ...DEFAULT_SETTINGS }
 
   constructor() {
     this.reset()
@@ -138,6 +155,14 @@ export class StaffifyStore {
     this.rateLimit = { limit: 300, windowMs: 60_000 }
     this.windows = new Map()
     this.failedAuths = []
+    Object.assign(this.settings, DEFAULT_SETTINGS)
+  }
+
+  /** An entry's size as the limit counts it, with the unit for messages. */
+  entrySize(q: string, a: string): { size: number; unit: string } {
+    return this.settings.entryLimitUnit === 'bytes'
+      ? { size: Buffer.byteLength(q + a, 'utf8'), unit: 'bytes' }
+      : { size: q.length + a.length, unit: 'characters' }
   }
 
   /** A vendor fault by name whose `match` is in `subject`; there are none before registration. */
@@ -148,7 +173,18 @@ export class StaffifyStore {
   newEntry(q: string, a: string, sourceType: Entry['source_type'], hasEmbedding?: boolean): Entry {
     // One automatic retry is part of the vendor's own processing: a fault here is the state after it.
     const embedded = hasEmbedding ?? !this.takeFault('staffify-embedding-fail', `${q}\n${a}`)
-    return { id: this.nextEntry++, question: q, answer: a, source_type: sourceType, created_at: now(), has_embedding: embedded, usage_count: 0 }
+    const lag = hasEmbedding === undefined && embedded ? this.settings.embeddingLagMs : 0
+    const entry: Entry = {
+      id: this.nextEntry++,
+      question: q,
+      answer: a,
+      source_type: sourceType,
+      created_at: now(),
+      has_embedding: embedded && lag <= 0,
+      usage_count: 0
+    }
+    if (lag > 0) entry.embedsAt = Date.now() + lag
+    return entry
   }
 
   newKb(org: string, fields: Record<string, unknown>): KnowledgeBase {
@@ -180,7 +216,12 @@ export class StaffifyStore {
   }
 
   publicEntry(e: Entry): Entry {
-    return { ...e }
+    if (e.embedsAt !== undefined && Date.now() >= e.embedsAt) {
+      e.has_embedding = true
+      e.embedsAt = undefined
+    }
+    const { embedsAt: _pending, ...shown } = e
+    return shown
   }
 
   orgEntryCount(org: string): number {

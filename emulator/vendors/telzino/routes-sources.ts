@@ -3,8 +3,8 @@
  * and the RAG job status.
  */
 import { createHash } from 'node:crypto'
-import { EmuError, type Router } from '../../framework.ts'
-import { err, publicSource, type TelzinoStore } from './state.ts'
+import { EmuError, type EmuResult, type Router } from '../../framework.ts'
+import { err, publicSource, type TelzinoSource, type TelzinoStore } from './state.ts'
 
 const MAX_FILE_BYTES = 50 * 1024 * 1024
 const MIME_TYPES = new Set([
@@ -17,12 +17,49 @@ const MIME_TYPES = new Set([
   'text/x-markdown'
 ])
 
+/** A file whose hash the KB already holds, answered as the `duplicateAnswer` setting says. */
+function duplicate(store: TelzinoStore, dup: TelzinoSource): EmuResult {
+  const message = 'A file with the same content already exists in this knowledge base'
+  if (store.settings.duplicateAnswer === '409') throw err(409, 'duplicate_source', message, { sourceId: dup.id })
+  if (store.settings.duplicateAnswer === '400') throw err(400, 'invalid_request', message)
+  // The existing source, in the shape of a create: a client that takes it for a new one re-uploads and deletes the "old" one, itself.
+  const job = store.newJob(dup.id, false, true)
+  return {
+    status: 200,
+    json: {
+      data: {
+        presignedUrl: presignedUrl(store, dup.id),
+        fileKey: `rag/${dup.organization_id}/${dup.knowledge_base_id}/${dup.id}/original`,
+        sourceId: dup.id,
+        jobId: job.id
+      }
+    }
+  }
+}
+
+function presignedUrl(store: TelzinoStore, id: string): string {
+  return `${store.ctx.baseUrl()}/telzino/s3/${id}?X-Amz-Signature=${createHash('sha256').update(id).digest('hex')}`
+}
+
 export function registerSourceRoutes(router: Router, store: TelzinoStore): void {
   router.add('GET', '/telzino/v1/knowledge-bases/:kb/sources', (req) => {
     store.auth(req)
     const kb = store.kbOr404(req.params.kb!)
     for (const job of store.jobs.values()) store.jobView(job)
-    return { status: 200, json: { data: store.sources.filter((s) => s.knowledge_base_id === kb.id).map(publicSource) } }
+    const all = store.sources.filter((s) => s.knowledge_base_id === kb.id).map(publicSource)
+    const max = store.settings.sourcesPageSize
+    if (max <= 0) return { status: 200, json: { data: all } }
+    // The generic pagination of the API overview: `?page&limit`, answered with a `pagination` object.
+    const page = Math.max(1, Number.parseInt(req.url.searchParams.get('page') ?? '1', 10) || 1)
+    const limit = Math.min(max, Math.max(1, Number.parseInt(req.url.searchParams.get('limit') ?? String(max), 10) || max))
+    const totalPages = Math.max(1, Math.ceil(all.length / limit))
+    return {
+      status: 200,
+      json: {
+        data: all.slice((page - 1) * limit, page * limit),
+        pagination: { page, limit, total: all.length, totalPages, hasNext: page < totalPages, hasPrev: page > 1 }
+      }
+    }
   })
   router.add('POST', '/telzino/v1/knowledge-bases/:kb/sources', (req) => {
     store.auth(req)
@@ -44,16 +81,17 @@ export function registerSourceRoutes(router: Router, store: TelzinoStore): void 
       const dup = store.sources.find(
         (s) => s.knowledge_base_id === kb.id && s.source_type === 'file' && s.contentHash === b.contentHash && s.status !== 'failed'
       )
-      if (dup) throw err(409, 'duplicate_source', 'A file with the same content already exists in this knowledge base', { sourceId: dup.id })
+      if (dup) return duplicate(store, dup)
     }
-    const s = store.source(kb, { name: b.fileName, fileMime: b.fileMime, fileSize: b.fileSize, contentHash: b.contentHash ?? null })
+    const name = store.settings.sourceNames === 'base-name' ? (b.fileName.split('/').pop() ?? b.fileName).trim() : b.fileName
+    const s = store.source(kb, { name, fileMime: b.fileMime, fileSize: b.fileSize, contentHash: b.contentHash ?? null })
     const job = store.newJob(s.id, Boolean(store.ctx.faults.take('telzino-job-fail', b.fileName)), false)
     const key = `rag/${kb.organization_id}/${kb.id}/${s.id}/original`
     return {
       status: 201,
       json: {
         data: {
-          presignedUrl: `${store.ctx.baseUrl()}/telzino/s3/${s.id}?X-Amz-Signature=${createHash('sha256').update(s.id).digest('hex')}`,
+          presignedUrl: presignedUrl(store, s.id),
           fileKey: key,
           sourceId: s.id,
           jobId: job.id

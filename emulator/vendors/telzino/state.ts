@@ -69,6 +69,21 @@ export interface JobView {
   source_id: string
 }
 
+/**
+ * The live behaviour switches where Telzino's docs are silent (profiles.ts). The defaults play the
+ * reading the adapter was built on.
+ */
+export interface TelzinoEmulatorSettings {
+  /** 0: the sources listing answers every source at once; n: pages of at most n with the documented `pagination` object. */
+  sourcesPageSize: number
+  /** A file whose `contentHash` the KB holds: `409` (default), `400` with a message, or `existing`: 200 with the existing source's ids. */
+  duplicateAnswer: '409' | '400' | 'existing'
+  /** `as-sent`: a source is listed under the `fileName` sent; `base-name`: under its last path part, trimmed. */
+  sourceNames: 'as-sent' | 'base-name'
+}
+
+const DEFAULT_SETTINGS: TelzinoEmulatorSettings = { sourcesPageSize: 0, duplicateAnswer: '409', sourceNames: 'as-sent' }
+
 export const err = (status: number, error: string, message: string, extra: Record<string, unknown> = {}) => new EmuError(status, { error, message, ...extra })
 
 export const publicSource = ({ contentHash: _h, fileMime: _m, fileSize: _s, bytes: _b, ...rest }: TelzinoSource) => rest
@@ -82,6 +97,8 @@ export class TelzinoStore {
   kbs: Kb[] = []
   sources: TelzinoSource[] = []
   jobs = new Map<string, Job>()
+  /** Changed in place, never replaced: the emulator object hands out this very object. */
+  readonly settings: TelzinoEmulatorSettings = { ...DEFAULT_SETTINGS }
 
   constructor() {
     this.reset()
@@ -94,6 +111,7 @@ export class TelzinoStore {
     this.kbs = []
     this.sources = []
     this.jobs = new Map()
+    Object.assign(this.settings, DEFAULT_SETTINGS)
   }
 
   /** Throws 401 unless the request carries a static token or a live one. */

@@ -10,7 +10,8 @@ import { HttpClient, staticTokens } from '../../http.js'
 import type { Log } from '../../log.js'
 import { registerSecret } from '../../secrets.js'
 import type { RemoteDoc, RemoveResult, StoreInfo, UploadResult, VendorAdapter, VendorDeps } from '../types.js'
-import { CastrelApi } from './api.js'
+import { errorMessage } from '../../errors.js'
+import { CastrelApi, CastrelEnvelopeError } from './api.js'
 import type { Knowledge } from './schema.js'
 import type { CastrelSettings } from './settings.js'
 
@@ -48,6 +49,8 @@ export class CastrelAdapter implements VendorAdapter {
   private readonly namespace: string
   private readonly sha: string
   private readonly log: Log
+  /** Set once the server refused `filters.labels`: later listings go without it. */
+  private labelFilterRefused = false
 
   constructor(settings: CastrelSettings, deps: Pick<VendorDeps, 'log' | 'repository' | 'namespace' | 'sha'>) {
     this.settings = settings
@@ -58,7 +61,8 @@ export class CastrelAdapter implements VendorAdapter {
     registerSecret(settings.apiKey)
     this.api = new CastrelApi(
       new HttpClient({ vendor: 'Castrel', baseUrl: settings.apiUrl, tokens: staticTokens(settings.apiKey), log: deps.log, hintFor }),
-      hintFor
+      hintFor,
+      deps.log
     )
   }
 
@@ -76,21 +80,45 @@ export class CastrelAdapter implements VendorAdapter {
   }
 
   async listOwned(): Promise<RemoteDoc[]> {
-    const mine = await this.api.listAll({
-      labels: {
-        operator: 'eq',
-        values: [
-          { key: LABEL_MANAGED_BY, value: MANAGED_BY },
-          { key: LABEL_REPO, value: this.namespace }
-        ]
-      }
-    })
+    const mine = await this.listLabelled([
+      { key: LABEL_MANAGED_BY, value: MANAGED_BY },
+      { key: LABEL_REPO, value: this.namespace }
+    ])
     return ownedKnowledge(mine, this.namespace)
+  }
+
+  /**
+   * The knowledge carrying these labels. The docs document `filters.labels` but not what a server
+   * does with it: one that ignores it answers everything (harmless: every label is checked again
+   * by the caller); one that refuses it (an envelope error) gets the same listing without the
+   * filter, filtered here by the labels in each item.
+   */
+  private async listLabelled(values: Array<{ key: string; value: string }>): Promise<Knowledge[]> {
+    if (!this.labelFilterRefused) {
+      try {
+        return await this.api.listAll({ labels: { operator: 'eq', values } })
+      } catch (error) {
+        if (
+          !(error instanceof CastrelEnvelopeError) ||
+          error.envelopeCode < 400 ||
+          error.envelopeCode >= 500 ||
+          error.envelopeCode === 401 ||
+          error.envelopeCode === 403
+        )
+          throw error
+        this.labelFilterRefused = true
+        this.log.warning(
+          `Castrel refused the label filter of the knowledge list (${errorMessage(error)}): the action assumed the list endpoint filters by labels, as documented. It lists all knowledge instead and picks its own by the labels on each entry, which takes longer on a large instance.`
+        )
+      }
+    }
+    const all = await this.api.listAll(undefined)
+    return all.filter((k) => values.every(({ key, value }) => k.labels?.[key] === value))
   }
 
   /** Only asked when this namespace owns nothing, so the extra listing is rare. */
   async otherNamespaces(keys: readonly string[]): Promise<string[]> {
-    const ours = await this.api.listAll({ labels: { operator: 'eq', values: [{ key: LABEL_MANAGED_BY, value: MANAGED_BY }] } })
+    const ours = await this.listLabelled([{ key: LABEL_MANAGED_BY, value: MANAGED_BY }])
     const wanted = new Set(keys)
     const found = new Set<string>()
     for (const k of ours) {

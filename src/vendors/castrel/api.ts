@@ -5,12 +5,22 @@
  */
 import type { z } from 'zod'
 import { VendorHttpError } from '../../errors.js'
-import type { HttpClient, HttpRequest } from '../../http.js'
+import { type HttpClient, type HttpRequest, isRecord } from '../../http.js'
+import type { Log } from '../../log.js'
 import { Envelope, Knowledge, ListData } from './schema.js'
 
 const PAGE_SIZE = 200
 /** A listing that never ends (a server ignoring page numbers) must not hang the run. */
 const MAX_PAGES = 1_000
+
+/** A refusal in the envelope (`code` != 200 on HTTP 200), with its code. */
+export class CastrelEnvelopeError extends VendorHttpError {
+  readonly envelopeCode: number
+  constructor(opts: ConstructorParameters<typeof VendorHttpError>[0] & { envelopeCode: number }) {
+    super(opts)
+    this.envelopeCode = opts.envelopeCode
+  }
+}
 
 export interface LabelFilter {
   operator: 'eq' | 'includeAny' | 'excludeAny' | 'like'
@@ -34,9 +44,11 @@ export class CastrelApi {
   private readonly http: HttpClient
   /** The same fix hints as for HTTP statuses: a bad PAT may come back as HTTP 200 with `code` 401. */
   private readonly hintFor: (code: number) => string | undefined
-  constructor(http: HttpClient, hintFor: (code: number) => string | undefined = () => undefined) {
+  private readonly log: Log | undefined
+  constructor(http: HttpClient, hintFor: (code: number) => string | undefined = () => undefined, log?: Log) {
     this.http = http
     this.hintFor = hintFor
+    this.log = log
   }
 
   /** One request; returns `data` when the envelope says success. */
@@ -44,7 +56,8 @@ export class CastrelApi {
     const res = await this.http.request(req)
     const envelope = this.http.parse(req, res, Envelope)
     if (envelope.code !== 200) {
-      throw new VendorHttpError({
+      throw new CastrelEnvelopeError({
+        envelopeCode: envelope.code,
         vendor: 'Castrel',
         operation: req.operation,
         // The HTTP status was 200; the envelope's code goes in the sentence, not in the "(HTTP …)" label.
@@ -64,13 +77,25 @@ export class CastrelApi {
     return parsed.data
   }
 
-  async list(body: ListBody, operation = 'list knowledge'): Promise<ListData> {
+  /** One page; each item is parsed on its own: an odd one is reported once and skipped, not fatal. */
+  async list(body: ListBody, operation = 'list knowledge'): Promise<{ page: ListData['page']; items: Knowledge[]; listed: number }> {
     // A read: safe to send again after a network error.
     const req: HttpRequest = { method: 'POST', url: '/personal/v1/knowledge/list', operation, json: { include_public: false, ...body }, idempotent: true }
-    return this.parseData(req, await this.call(req), ListData)
+    const data = this.parseData(req, await this.call(req), ListData)
+    const items: Knowledge[] = []
+    for (const item of data.items) {
+      const parsed = Knowledge.safeParse(item)
+      if (parsed.success) items.push(parsed.data)
+      else this.reportOdd(item, parsed.error.issues[0]?.path.join('.') || 'the item')
+    }
+    return { page: data.page, items, listed: data.items.length }
   }
 
-  /** Every entry matching `filters`, page by page. */
+  /**
+   * Every entry matching `filters`, page by page, each item parsed on its own: an odd one is
+   * reported once and skipped. The caller checks every label again, so a server that ignores
+   * the label filter (answering every item) costs only time.
+   */
   async listAll(filters: ListBody['filters']): Promise<Knowledge[]> {
     const out: Knowledge[] = []
     for (let page = 1; page <= MAX_PAGES; page++) {
@@ -80,9 +105,17 @@ export class CastrelApi {
       )
       out.push(...data.items)
       const total = data.page?.total
-      if (data.items.length < PAGE_SIZE || (total !== undefined && out.length >= total) || !data.page) return out
+      if (data.listed < PAGE_SIZE || (total !== undefined && page * PAGE_SIZE >= total) || !data.page) return out
     }
     return out
+  }
+
+  private readonly reported = new Set<string>()
+  private reportOdd(item: unknown, field: string): void {
+    const id = isRecord(item) && item.id !== undefined ? String(item.id) : JSON.stringify(item).slice(0, 80)
+    if (this.reported.has(id)) return
+    this.reported.add(id)
+    this.log?.warning(`Castrel listed knowledge the action cannot read (${id}: ${field} is missing or of another type). It is left alone; check it in Castrel.`)
   }
 
   async upsert(body: Record<string, unknown>, operation: string): Promise<Knowledge | undefined> {

@@ -135,7 +135,11 @@ class CastrelDoctor implements VendorDoctor {
       const items = isRecord(b) && b.code === 200 && isRecord(b.data) && Array.isArray(b.data.items) ? b.data.items : undefined
       if (!items) {
         const detail = isRecord(b) && 'code' in b ? `code ${JSON.stringify(b.code)}${typeof b.message === 'string' ? `: ${b.message}` : ''}` : describeShape(b)
-        s.notHeld('label-filter', `refused: HTTP ${answer.status}, ${detail}`, 'the action cannot list its entries by label then')
+        s.notHeld(
+          'label-filter',
+          `refused: HTTP ${answer.status}, ${detail}`,
+          'the action then lists all knowledge and picks its own by the labels on each entry'
+        )
       } else if (items.length > 0) {
         s.notHeld(
           'label-filter',

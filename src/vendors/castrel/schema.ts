@@ -16,6 +16,7 @@ export type Knowledge = z.infer<typeof Knowledge>
 export const Envelope = z.looseObject({ code: z.number(), message: z.string().nullish(), data: z.unknown() })
 export const ListData = z.looseObject({
   page: z.looseObject({ total: z.number(), page_num: z.number().optional(), page_size: z.number().optional() }).nullish(),
-  items: z.array(Knowledge)
+  // Parsed item by item (api.ts listAll), so one odd item is not fatal.
+  items: z.array(z.unknown())
 })
 export type ListData = z.infer<typeof ListData>

@@ -1,3 +1,4 @@
+/** (Over 350 lines: the upload's add → list → wait for embeddings → replace steps and their fallbacks read best together.) */
 /**
  * Staffify Knowledge Bases: each Markdown doc becomes Q&A entries (see entries.ts), recognised on
  * the remote by the tag at the end of their questions, which names `<namespace>/<key>`. The
@@ -5,6 +6,7 @@
  * entries without our tag (added by hand or crawled) or with another namespace's are never listed,
  * changed or deleted.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { ActionError, VendorHttpError, errorMessage } from '../../errors.js'
 import { readDoc } from '../../docs/read.js'
 import type { LocalDoc } from '../../docs/types.js'
@@ -13,7 +15,18 @@ import { otherNamespaces, storedName } from '../../namespace.js'
 import type { RemoteDoc, RemoveResult, StoreInfo, UploadResult, VendorAdapter, VendorDeps } from '../types.js'
 import { StaffifyApi } from './api.js'
 import { writeUnlessLanded } from '../lost-answer.js'
-import { DIGEST_CHARS, batches, docToEntries, keyProblem, ownedByKey, parseTag, titleFromPath, type OwnedEntries, type QaEntry } from './entries.js'
+import {
+  DIGEST_CHARS,
+  batches,
+  docToEntries,
+  keyProblem,
+  ownedByKey,
+  parseTag,
+  titleFromPath,
+  type LimitUnit,
+  type OwnedEntries,
+  type QaEntry
+} from './entries.js'
 import type { Entry } from './schema.js'
 import type { StaffifySettings } from './settings.js'
 
@@ -25,6 +38,8 @@ const TEXT_EXTENSIONS = ['.md', '.markdown', '.mdx', '.txt']
  */
 export const MAX_DOC_BYTES = 2 * 1024 * 1024
 const KB_ID = /^kb_[A-Za-z0-9_-]+$/
+/** How long an upload waits for its entries' embeddings (at most `processing-timeout`) before retrying them. */
+const EMBEDDING_WAIT_MS = 15_000
 
 export class StaffifyAdapter implements VendorAdapter {
   readonly id = 'staffify'
@@ -42,6 +57,8 @@ export class StaffifyAdapter implements VendorAdapter {
   private queuedListing: Promise<Entry[]> | undefined
   /** Set when the key cannot write at all (read-only, no credits): the remaining docs are not tried. */
   private blocked: string | undefined
+  /** What the entry limit counts: characters as documented, until Staffify refuses an entry within them. */
+  private limitUnit: LimitUnit = 'characters'
 
   private readonly repository: string
   private readonly namespace: string
@@ -218,13 +235,28 @@ export class StaffifyAdapter implements VendorAdapter {
     const kb = this.kb()
     const markdown = decodeText(await readDoc(doc), doc.path)
     const digest = doc.digests.sha256.slice(0, DIGEST_CHARS)
-    const entries = docToEntries({ key: storedName(this.namespace, doc.key), markdown, digest, fallbackTitle: titleFromPath(doc.path) })
+    const entriesIn = (limitUnit: LimitUnit) =>
+      docToEntries({ key: storedName(this.namespace, doc.key), markdown, digest, fallbackTitle: titleFromPath(doc.path), limitUnit })
+    let entries = entriesIn(this.limitUnit)
     if (entries.length === 0) throw new ActionError(`${doc.path} has no text to turn into Staffify entries.`)
 
     const before = previous ? this.listed.get(previous.key) : undefined
     const reused = before?.complete(digest, entries.length) !== undefined
     if (!reused) {
-      for (const batch of batches(entries)) await this.addEntries(kb, batch, doc.path)
+      try {
+        for (const batch of batches(entries)) await this.addEntries(kb, batch, doc.path)
+      } catch (error) {
+        if (this.limitUnit === 'bytes' || !refusedForSize(error)) throw error
+        // Entries within 8,000 characters were refused as too long: the limit counts more than
+        // characters (bytes). Sized in UTF-8 bytes they fit whatever it counts; entries of the
+        // first sizing that did get in are stale now and go with the older version below.
+        this.limitUnit = 'bytes'
+        this.log.warning(
+          `Staffify refused an entry of ${doc.path} within 8,000 characters as too long (${errorMessage(error)}): its limit seems to count bytes, not characters as documented. Entries are sized in UTF-8 bytes from now on.`
+        )
+        entries = entriesIn('bytes')
+        for (const batch of batches(entries)) await this.addEntries(kb, batch, doc.path)
+      }
     }
 
     // The POST answers with a count only: the listing is how we learn the new entries' ids.
@@ -241,7 +273,10 @@ export class StaffifyAdapter implements VendorAdapter {
     for (const { entry } of stale) await this.api.deleteEntry(kb, entry.id, doc.path)
 
     const warnings: string[] = []
-    const unembedded = [...current.values()].filter((e) => e.has_embedding === false)
+    const unembedded = await this.pendingEmbeddings(
+      [...current.values()].filter((e) => e.has_embedding === false),
+      doc.key
+    )
     if (unembedded.length > 0) {
       const outcome = await this.retryEmbeddings(unembedded, doc.path)
       warnings.push(`${unembedded.length} of ${entries.length} Staffify entries had no embedding (agents cannot find them until it exists); ${outcome}.`)
@@ -250,6 +285,28 @@ export class StaffifyAdapter implements VendorAdapter {
     if (reused) parts.push('already added by an earlier run')
     if (stale.length > 0) parts.push(`${stale.length} old removed`)
     return { detail: parts.join(', '), warnings }
+  }
+
+  /**
+   * The entries among `unembedded` still without an embedding after Staffify had a while to make
+   * them. The docs say embeddings come "automatically" but not how soon: one that is merely
+   * pending must not be reported as failed (nor retried, which may queue it twice).
+   */
+  private async pendingEmbeddings(unembedded: readonly Entry[], key: string): Promise<Entry[]> {
+    if (unembedded.length === 0) return []
+    const deadline = Date.now() + Math.min(this.settings.processingTimeoutSeconds * 1000, EMBEDDING_WAIT_MS)
+    const ids = new Set(unembedded.map((e) => e.id))
+    let still: Entry[] = [...unembedded]
+    let wait = 250
+    while (still.length > 0 && Date.now() + wait <= deadline) {
+      await sleep(wait)
+      wait = Math.min(3_000, Math.round(wait * 1.5))
+      const listed = (ownedByKey(await this.entriesAfter(this.tick++), this.namespace).get(key)?.entries ?? []).map((e) => e.entry)
+      still = listed.filter((e) => ids.has(e.id) && e.has_embedding === false)
+    }
+    if (still.length < unembedded.length)
+      this.log.debug(`Staffify: ${unembedded.length - still.length} entries of ${key} got their embedding after being listed.`)
+    return still
   }
 
   /**
@@ -292,10 +349,27 @@ export class StaffifyAdapter implements VendorAdapter {
   async remove(remote: RemoteDoc): Promise<RemoveResult> {
     return this.unlessBlocked(async () => {
       const kb = this.kb()
-      for (const entryId of remote.ids) await this.api.deleteEntry(kb, entryId, remote.key)
+      const notFound: string[] = []
+      for (const entryId of remote.ids) if (!(await this.api.deleteEntry(kb, entryId, remote.key))) notFound.push(entryId)
+      // A 404 alone does not prove the entry is gone (a wrong path answers it too): the listing does.
+      if (notFound.length > 0) {
+        const listed = new Set((await this.entriesAfter(this.tick++)).map((e) => e.id))
+        const still = notFound.filter((id) => listed.has(id))
+        if (still.length > 0) {
+          throw new ActionError(
+            `Staffify answered the delete of ${count(still.length, 'entry', 'entries')} of ${remote.key} (${still.join(', ')}) with 404, yet still lists them: they were not deleted.`,
+            'Delete them in Staffify, or re-run later.'
+          )
+        }
+      }
       return { action: 'deleted' as const, detail: count(remote.ids.length, 'entry', 'entries') }
     })
   }
+}
+
+/** A 400 whose message says an entry is too long (the limit's wording is not documented). */
+function refusedForSize(error: unknown): boolean {
+  return error instanceof VendorHttpError && error.status === 400 && /exceed|too long|too large|limit|maximum|8,?000/i.test(error.message)
 }
 
 function count(n: number, one: string, many: string): string {

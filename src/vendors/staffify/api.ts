@@ -9,7 +9,7 @@ import { pathSegment, withSafeIds } from '../../path-segment.js'
 import { registerSecret } from '../../secrets.js'
 import { writeUnlessLanded } from '../lost-answer.js'
 import type { QaEntry } from './entries.js'
-import { Added, EntryPage, KbCreated, KbList, KbOne, type Entry, type KnowledgeBase, Retried } from './schema.js'
+import { Added, Entry, EntryPage, KbCreated, KbList, KbOne, type KnowledgeBase, Retried } from './schema.js'
 
 /** Pages we read at most from one listing; a cursor that never ends must not hang the run. */
 const MAX_PAGES = 10_000
@@ -104,7 +104,7 @@ export class StaffifyApi {
       )
       out.push(
         ...withSafeIds(
-          body.entries,
+          this.readableEntries(body.entries),
           (e) => e.id,
           (e) => `the entry ${JSON.stringify(e.question.slice(0, 80))}`,
           this.log,
@@ -112,11 +112,33 @@ export class StaffifyApi {
         )
       )
       // Without a next_cursor but with has_more, the last id is the only cursor there is.
-      const next = body.next_cursor ?? (body.has_more === true ? body.entries.at(-1)?.id : undefined)
+      const last = body.entries.at(-1)
+      const lastId = isRecord(last) && (typeof last.id === 'string' || typeof last.id === 'number') ? String(last.id) : undefined
+      const next = body.next_cursor ?? (body.has_more === true ? lastId : undefined)
       if (body.has_more === false || !next || body.entries.length === 0) return out
       if (seen.has(next)) throw new ActionError('Staffify returned the same entries page twice while listing; stopping rather than looping.')
       seen.add(next)
       after = next
+    }
+    return out
+  }
+
+  /** The listed entries the action can read; an odd one is reported once and left alone (never changed or deleted). */
+  private readableEntries(items: readonly unknown[]): Entry[] {
+    const out: Entry[] = []
+    for (const item of items) {
+      const parsed = Entry.safeParse(item)
+      if (parsed.success) {
+        out.push(parsed.data)
+        continue
+      }
+      const id = isRecord(item) && item.id !== undefined ? String(item.id) : JSON.stringify(item).slice(0, 80)
+      if (this.reportedIds.has(id)) continue
+      this.reportedIds.add(id)
+      const field = parsed.error.issues[0]?.path.join('.') || 'the item'
+      this.log.warning(
+        `Staffify listed an entry the action cannot read (${id}: ${field} is missing or of another type). It is left alone; check it in Staffify.`
+      )
     }
     return out
   }
@@ -137,14 +159,15 @@ export class StaffifyApi {
     }
   }
 
-  /** Deletes an entry; one that is already gone counts as deleted. */
-  async deleteEntry(kbId: string, entryId: string, what: string): Promise<void> {
-    await this.http.request({
+  /** Deletes an entry; returns false when Staffify answered 404 (the caller confirms it is gone by listing). */
+  async deleteEntry(kbId: string, entryId: string, what: string): Promise<boolean> {
+    const res = await this.http.request({
       method: 'DELETE',
       url: `/knowledge-bases/${pathSegment(kbId, 'knowledge base id')}/entries/${pathSegment(entryId, 'entry id')}`,
       operation: `delete entry ${entryId} of ${what}`,
       accept: [404]
     })
+    return res.status !== 404
   }
 
   async retryEmbedding(kbId: string, entryId: string, what: string): Promise<boolean> {

@@ -147,7 +147,7 @@ class StaffifyDoctor implements VendorDoctor {
         s.notHeld(
           'embedding',
           `false when first listed, true after ${duration(Date.now() - started)}`,
-          'the action asks Staffify to retry and warns; the entry is found once embedded'
+          'the action waits for pending embeddings (up to processing-timeout, 15 s at most) before it retries them and warns'
         )
       else s.notHeld('embedding', `still false after ${duration(ms)}`)
     })
@@ -177,7 +177,7 @@ class StaffifyDoctor implements VendorDoctor {
         s.notHeld(
           'limit-unit',
           `${n(MAX_ENTRY_CHARS)} characters in ${n(bytes)} bytes refused: ${refusal(wide)}`,
-          'the limit counts bytes (or fewer characters)'
+          'the limit counts bytes: when an entry is refused as too long, the action sizes entries in UTF-8 bytes'
         )
       }
     })

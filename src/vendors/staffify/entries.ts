@@ -152,27 +152,41 @@ export function questionText(title: string, headings: readonly string[]): string
 }
 
 /**
- * Every entry for a doc, tagged with `key` and `digest`. Each entry's question + answer is at most
- * MAX_ENTRY_CHARS characters (UTF-16 code units, which is never fewer than the code points a
- * server might count).
+ * What Staffify's 8,000 limit counts. The docs say characters; a server counting UTF-8 bytes would
+ * refuse a multi-byte entry of fewer characters, and the adapter then sizes entries in bytes,
+ * which no count of the same text exceeds.
  */
-export function docToEntries(opts: { key: string; markdown: string; digest: string; fallbackTitle: string }): QaEntry[] {
+export type LimitUnit = 'characters' | 'bytes'
+
+/** The size of `text` in `unit`. */
+export function sizeIn(unit: LimitUnit, text: string): number {
+  return unit === 'bytes' ? Buffer.byteLength(text, 'utf8') : text.length
+}
+
+/**
+ * Every entry for a doc, tagged with `key` and `digest`. Each entry's question + answer is at most
+ * MAX_ENTRY_CHARS in `limitUnit`: characters by default (UTF-16 code units, which is never fewer
+ * than the code points a server might count), or UTF-8 bytes.
+ */
+export function docToEntries(opts: { key: string; markdown: string; digest: string; fallbackTitle: string; limitUnit?: LimitUnit }): QaEntry[] {
+  const unit = opts.limitUnit ?? 'characters'
+  const size = (text: string) => sizeIn(unit, text)
   const { title, sections } = parseMarkdown(opts.markdown, opts.fallbackTitle)
   // The tag's width depends on the entry count; plan with a generous count, then check.
   let assumedTotal = Math.max(9, sections.length)
   for (;;) {
-    const tagWidth = formatTag({ key: opts.key, index: assumedTotal, total: assumedTotal, digest: opts.digest }).length
+    const tagWidth = size(formatTag({ key: opts.key, index: assumedTotal, total: assumedTotal, digest: opts.digest }))
     const drafts: Array<{ q: string; a: string }> = []
     for (const section of sections) {
       const q = questionText(title, section.headings)
-      const whole = MAX_ENTRY_CHARS - q.length - tagWidth
-      if (section.body.length <= whole) {
+      const whole = MAX_ENTRY_CHARS - size(q) - tagWidth
+      if (size(section.body) <= whole) {
         drafts.push({ q, a: section.body })
         continue
       }
       // The part suffix costs characters too; size it for a part count with as many digits as the worst case.
       const suffixWidth = ` (part ${section.body.length} of ${section.body.length})`.length
-      const parts = splitText(section.body, MAX_ENTRY_CHARS - q.length - tagWidth - suffixWidth)
+      const parts = splitText(section.body, MAX_ENTRY_CHARS - size(q) - tagWidth - suffixWidth, unit)
       for (const [i, a] of parts.entries()) drafts.push({ q: `${q} (part ${i + 1} of ${parts.length})`, a })
     }
     if (String(drafts.length).length > String(assumedTotal).length) {
@@ -184,26 +198,27 @@ export function docToEntries(opts: { key: string; markdown: string; digest: stri
 }
 
 /**
- * Cuts text into pieces of at most `max` characters, preferring paragraph breaks, then line
+ * Cuts text into pieces of at most `max` (in `unit`), preferring paragraph breaks, then line
  * breaks, then spaces; whitespace at a cut is the only thing not carried into a piece.
  */
-export function splitText(text: string, max: number): string[] {
-  if (max < 100) throw new Error(`no room left for the answer (${max} characters)`)
+export function splitText(text: string, max: number, unit: LimitUnit = 'characters'): string[] {
+  if (max < 100) throw new Error(`no room left for the answer (${max} ${unit})`)
   const parts: string[] = []
   let rest = text
-  while (rest.length > max) {
-    const window = rest.slice(0, max + 1)
+  while (sizeIn(unit, rest) > max) {
+    const limit = fittingPrefix(rest, max, unit)
+    const window = rest.slice(0, limit + 1)
     let cut = -1
     for (const separator of [/\n[ \t]*\n/g, /\n/g, /[ \t]/g]) {
       let last = -1
-      for (const m of window.matchAll(separator)) if (m.index > max / 2 && m.index <= max) last = m.index
+      for (const m of window.matchAll(separator)) if (m.index > limit / 2 && m.index <= limit) last = m.index
       if (last !== -1) {
         cut = last
         break
       }
     }
     if (cut === -1) {
-      cut = max
+      cut = limit
       // Never cut a surrogate pair in two.
       const code = rest.charCodeAt(cut - 1)
       if (code >= 0xd800 && code <= 0xdbff) cut--
@@ -213,6 +228,21 @@ export function splitText(text: string, max: number): string[] {
   }
   if (rest.trim() !== '' || parts.length === 0) parts.push(rest)
   return parts.filter((p) => p !== '')
+}
+
+/** How many UTF-16 code units of `text` fit in `max` of `unit`. */
+function fittingPrefix(text: string, max: number, unit: LimitUnit): number {
+  if (unit === 'characters') return Math.min(text.length, max)
+  let bytes = 0
+  let i = 0
+  while (i < text.length) {
+    const cp = text.codePointAt(i)!
+    const width = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4
+    if (bytes + width > max) break
+    bytes += width
+    i += cp > 0xffff ? 2 : 1
+  }
+  return i
 }
 
 /** Groups entries into POST bodies of at most MAX_ENTRIES_PER_REQUEST. */

@@ -23,6 +23,8 @@ export interface StaffifySettings {
   projectId: string
   /** A dry run only reports entries without an embedding instead of asking Staffify to retry them. */
   dryRun: boolean
+  /** `processing-timeout`: an upload waits at most this long (and 15 s) for its entries' embeddings. */
+  processingTimeoutSeconds: number
 }
 
 /** The run's settings as this vendor's module receives them: the shared ones and its own inputs. */
@@ -36,7 +38,8 @@ export function staffifySettings(s: StaffifySettingsSource): StaffifySettings {
     apiKey: s.apiKey,
     apiUrl: s.apiUrl,
     projectId: s.projectId,
-    dryRun: s.dryRun
+    dryRun: s.dryRun,
+    processingTimeoutSeconds: s.processingTimeoutSeconds
   }
 }
 

@@ -1,4 +1,5 @@
 /**
+ * (Over 350 lines: the upload's create → PUT → enqueue → wait → replace steps read best together.)
  * Telzino knowledge-base sources. Each doc is one file source named `<namespace>/<key>` (the
  * namespace is the repository `owner/name` by default): the prefix is how the action knows its own
  * sources (a file uploaded by hand has a plain file name) and keeps repositories sharing a
@@ -9,17 +10,18 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { readDoc } from '../../docs/read.js'
 import type { LocalDoc } from '../../docs/types.js'
 import { ActionError, VendorHttpError, errorMessage } from '../../errors.js'
-import { HttpClient, isRecord, staticTokens, type HttpResponse, type TokenSource } from '../../http.js'
+import { HttpClient, staticTokens, type HttpResponse, type TokenSource } from '../../http.js'
 import type { Log } from '../../log.js'
-import { pathSegment, withSafeIds } from '../../path-segment.js'
+import { pathSegment } from '../../path-segment.js'
 import { keyInNamespace, otherNamespaces } from '../../namespace.js'
 import { registerSecret } from '../../secrets.js'
 import { writeUnlessLanded } from '../lost-answer.js'
 import { checkUploadUrl } from '../../upload-url.js'
 import type { RemoteDoc, RemoveResult, StoreInfo, UploadResult, VendorAdapter, VendorDeps } from '../types.js'
 import { telzinoTokens } from './auth.js'
-import { FileCreated, JobStatus, KbCreated, KbList, SourceList, UrlCreated, type Kb, type Source } from './schema.js'
+import { FileCreated, JobStatus, KbCreated, KbList, UrlCreated, type Kb, type Source } from './schema.js'
 import type { TelzinoSettings } from './settings.js'
+import { duplicateAnswer, listSources } from './sources.js'
 
 /** The types Telzino ingests (its docs: PDF, DOCX, TXT, HTML, CSV, Markdown), by extension. */
 const MIME_BY_EXTENSION: Record<string, string> = {
@@ -71,6 +73,15 @@ export class TelzinoAdapter implements VendorAdapter {
   private readonly reportedIds = new Set<string>()
   /** Every file source's name as listOwned saw them, for otherNamespaces. */
   private fileNames: string[] = []
+  /**
+   * Every source id listed or created in this run: a create answered with one of them is a
+   * duplicate handed back, not a new source (whose "old" copy must then not be deleted).
+   */
+  private readonly knownIds = new Set<string>()
+  /** Set once a created source was listed under the name sent; until then each create checks it. */
+  private namesChecked = false
+  /** Why no more uploads are tried (the names assumption failed), once it is known. */
+  private blocked: string | undefined
 
   constructor(settings: TelzinoSettings, deps: Pick<VendorDeps, 'log' | 'namespace' | 'tokenCache'>) {
     this.settings = settings
@@ -177,17 +188,10 @@ export class TelzinoAdapter implements VendorAdapter {
   }
 
   private async sources(): Promise<Source[]> {
-    const list = await this.api.json(
-      { method: 'GET', url: this.kbPath(this.kbId, '/sources'), operation: 'list the sources of the knowledge base' },
-      SourceList
-    )
-    return withSafeIds(
-      list.data,
-      (s) => s.id,
-      (s) => `the source ${JSON.stringify(s.name ?? s.url ?? '')}`,
-      this.log,
-      this.reportedIds
-    )
+    const { sources, pages } = await listSources(this.api, this.kbPath(this.kbId, '/sources'), this.log, this.reportedIds)
+    if (pages > 1) this.log.debug(`Telzino: the sources listing came in ${pages} pages, all read.`)
+    for (const s of sources) this.knownIds.add(s.id)
+    return sources
   }
 
   /** `url-sources`: added when missing, re-ingested when present (the site may have changed); never deleted. */
@@ -223,10 +227,13 @@ export class TelzinoAdapter implements VendorAdapter {
   }
 
   async upload(doc: LocalDoc, previous: RemoteDoc | undefined): Promise<UploadResult> {
+    if (this.blocked) throw new ActionError(`Not tried: ${this.blocked}`)
     const fileMime = mimeFor(doc.path)!
     const bytes = await readDoc(doc)
     const created = await this.createFileSource(doc, fileMime, previous)
     if (created === 'duplicate') return { detail: 'unchanged: Telzino already holds this content', unchanged: true }
+    this.knownIds.add(created.sourceId)
+    if (!this.namesChecked) await this.checkListedName(created.sourceId, doc.key)
     try {
       await this.putBytes(created.presignedUrl, bytes, fileMime, doc.key)
       await this.api.request({
@@ -257,20 +264,66 @@ export class TelzinoAdapter implements VendorAdapter {
   }
 
   /**
+   * The action finds its sources by their names (`<namespace>/<key>`), which Telzino's docs call
+   * the "original file name" without saying it is kept in full. A server that shortens it would
+   * make every later run miss its own sources and add them again: the first source a run creates
+   * is looked up, and when its name differs, it is deleted and the run stops.
+   */
+  private async checkListedName(sourceId: string, key: string): Promise<void> {
+    const sent = this.namePrefix + key
+    const listed = (await this.sources()).find((s) => s.id === sourceId)
+    if (listed?.name === sent) {
+      this.namesChecked = true
+      return
+    }
+    await this.deleteSource(sourceId, key).catch((e: unknown) => this.log.warning(`Telzino: could not remove the new source of ${key}: ${errorMessage(e)}`))
+    this.blocked = `Telzino lists a new source under ${listed ? `the name ${JSON.stringify(listed.name ?? '')}` : 'no name the action can find'}, not under the \`fileName\` sent (${JSON.stringify(sent)}).`
+    throw new ActionError(
+      `${this.blocked} The action assumes a source keeps the name it was created with: that is how later runs find their own sources, so it cannot sync without duplicating them.`,
+      'That source was deleted again and nothing else was written. Report this to the maintainers of Knowledge Sync with the names above.'
+    )
+  }
+
+  /**
    * Creates the file source. Telzino refuses a file whose hash the KB already holds (409): when that
    * is this doc's one source, the doc is unchanged; otherwise (a copy under another path, or two
    * sources left by an interrupted run) the same bytes are sent again with `forceReingest`.
    */
   private async createFileSource(doc: LocalDoc, fileMime: string, previous: RemoteDoc | undefined): Promise<FileCreated['data'] | 'duplicate'> {
     const body = { sourceType: 'file', fileName: this.namePrefix + doc.key, fileMime, fileSize: doc.size, contentHash: doc.digests.md5 }
-    const req = { method: 'POST' as const, url: this.kbPath(this.kbId, '/sources'), operation: `create the source for ${doc.key}`, json: body, accept: [409] }
+    const req = {
+      method: 'POST' as const,
+      url: this.kbPath(this.kbId, '/sources'),
+      operation: `create the source for ${doc.key}`,
+      json: body,
+      accept: [400, 409]
+    }
     const res = await this.createUnlessLanded(() => this.api.request(req), doc, previous)
-    if (res.status !== 409) return this.api.parse(req, res, FileCreated).data
-    const duplicateOf = duplicateSourceId(res.text())
+    const dup = duplicateAnswer(res, this.knownIds)
+    if (!dup && res.status >= 400) {
+      throw this.api.failure(
+        req,
+        res,
+        res.status === 400
+          ? 'if this is how Telzino refuses content it already holds, the action did not recognise it (it expects 409, or a message saying so)'
+          : undefined
+      )
+    }
+    if (!dup) return this.api.parse(req, res, FileCreated).data
+    if (res.status !== 409)
+      this.log.debug(`Telzino answered a duplicate contentHash of ${doc.key} with HTTP ${res.status}${dup.sourceId ? `, naming source ${dup.sourceId}` : ''}.`)
+    const duplicateOf = dup.sourceId
     const isThisDoc = previous?.ids.length === 1 && (duplicateOf === undefined || duplicateOf === previous.ids[0])
     if (isThisDoc) return 'duplicate'
     const forced = await this.createUnlessLanded(() => this.api.request({ ...req, json: { ...body, forceReingest: true }, accept: [] }), doc, previous)
-    return this.api.parse(req, forced, FileCreated).data
+    const created = this.api.parse(req, forced, FileCreated).data
+    if (this.knownIds.has(created.sourceId)) {
+      throw new ActionError(
+        `Telzino answered a create with \`forceReingest\` for ${doc.key} with source ${created.sourceId}, which already holds the same content under another name.`,
+        'The action assumes `forceReingest` makes a new source; it made none, and nothing was changed for this doc.'
+      )
+    }
+    return created
   }
 
   /**
@@ -339,29 +392,25 @@ export class TelzinoAdapter implements VendorAdapter {
     }
   }
 
+  /** Deletes a source; a 404 counts only once the listing confirms the source is gone. */
   private async deleteSource(sourceId: string, key: string): Promise<void> {
-    await this.api.request({
+    const res = await this.api.request({
       method: 'DELETE',
       url: `/v1/knowledge-sources/${pathSegment(sourceId, 'source id')}`,
       operation: `delete the source of ${key}`,
       accept: [404]
     })
+    if (res.status !== 404) return
+    if ((await this.sources()).some((s) => s.id === sourceId)) {
+      throw new ActionError(
+        `Telzino answered the delete of source ${sourceId} (${key}) with 404, yet still lists it: it was not deleted.`,
+        'Delete it in Telzino, or re-run later.'
+      )
+    }
   }
 
   async remove(remote: RemoteDoc): Promise<RemoveResult> {
     for (const sourceId of remote.ids) await this.deleteSource(sourceId, remote.key)
     return { action: 'deleted', detail: remote.ids.length === 1 ? `source ${remote.ids[0]}` : `${remote.ids.length} sources` }
-  }
-}
-
-/** The existing source a 409 names, where Telzino says (the body is undocumented). */
-function duplicateSourceId(text: string): string | undefined {
-  try {
-    const body: unknown = JSON.parse(text)
-    if (!isRecord(body)) return undefined
-    const id = body.sourceId ?? (isRecord(body.data) ? body.data.sourceId : undefined) ?? (isRecord(body.details) ? body.details.sourceId : undefined)
-    return typeof id === 'string' ? id : undefined
-  } catch {
-    return undefined
   }
 }

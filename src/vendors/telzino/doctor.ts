@@ -19,14 +19,18 @@ import { telzinoTokens } from './auth.js'
 import { telzinoSettings } from './settings.js'
 
 const ASSUMPTIONS: readonly Assumption[] = [
-  { id: 'sources-listing', text: 'The sources listing answers every source at once (no `pagination`)', source: '[gap] NOTES §4(b)' },
+  {
+    id: 'sources-listing',
+    text: 'The sources listing can be read to its end: one answer, or pages of the documented `pagination` followed',
+    source: '[gap] NOTES §4(b)'
+  },
   { id: 'source-fields', text: 'Every listed source has an `id`, and its `name` is text', source: '[doc] TZ-SRC' },
   { id: 'put-content-type', text: 'The pre-signed PUT takes the bytes with `Content-Type` set to the file type', source: '[gap] NOTES §4(f)' },
   { id: 'job-states', text: 'An ingestion job ends in `complete` (or `completed`), a failure in `failed`', source: '[doc] TZ-JOB' },
   { id: 'source-name', text: 'The listed source `name` is the `fileName` sent, in full (it carries the repository prefix)', source: '[gap]' },
   {
     id: 'duplicate-hash',
-    text: 'Creating a file source whose `contentHash` the knowledge base already holds is refused with 409',
+    text: 'Creating a file source whose `contentHash` the knowledge base already holds is refused with 409, or answered with the existing source',
     source: '[doc] duplicates detected; status [gap]'
   },
   { id: 'delete-source', text: '`DELETE /v1/knowledge-sources/{id}` removes the source from the listing', source: '[doc] TZ-ACT' }
@@ -85,8 +89,9 @@ class TelzinoDoctor implements VendorDoctor {
   async list(store: StoreInfo, s: DoctorSession): Promise<void> {
     const read = await this.sources(store.id)
     Object.assign(s.listing, { total: read.items.length, pages: read.pages, paged: read.paged, followedToEnd: read.followedToEnd, note: read.note })
-    if (read.paged) s.notHeld('sources-listing', `paged: ${read.note}`)
-    else s.held('sources-listing', read.note)
+    if (!read.paged) s.held('sources-listing', read.note)
+    else if (read.followedToEnd) s.held('sources-listing', `paged: ${read.note}`, 'the action follows the pages too')
+    else s.notHeld('sources-listing', `paged: ${read.note}`, 'the action stops with an error rather than sync from part of the listing')
     const odd = read.items.map((x) => ({ x, why: oddSource(x) })).filter((o): o is { x: unknown; why: string } => o.why !== undefined)
     for (const { x, why } of odd) s.listing.odd.push({ ...(isRecord(x) && x.id !== undefined ? { id: String(x.id) } : {}), why })
     if (read.items.length > 0) {
@@ -160,7 +165,8 @@ class TelzinoDoctor implements VendorDoctor {
       else
         s.notHeld(
           'source-name',
-          `sent "${canary.key}", listed as ${name === undefined ? 'no name' : `"${name}"`}${name && canary.key.endsWith(name) ? ' (trimmed)' : ''}`
+          `sent "${canary.key}", listed as ${name === undefined ? 'no name' : `"${name}"`}${name && canary.key.endsWith(name) ? ' (trimmed)' : ''}`,
+          'the action cannot find its sources by name: its first upload stops the run, and the source it made is deleted'
         )
     })
     await s.step('Send the same content again', () => this.duplicateProbe(kb, created.sourceId, s))
@@ -223,19 +229,23 @@ class TelzinoDoctor implements VendorDoctor {
       return
     }
     if (res.status >= 400) {
-      s.notHeld('duplicate-hash', `HTTP ${res.status}${message ? `: ${message}` : ''}`, 'the action takes only a 409 to mean "already there"')
+      const recognised = res.status === 400 && /duplicate|already exists|already in|same content|content ?hash/i.test(message)
+      s.notHeld(
+        'duplicate-hash',
+        `HTTP ${res.status}${message ? `: ${message}` : ''}`,
+        recognised ? 'the action reads this message as "already there"; other words would fail its uploads' : 'the action would report this as a failed upload'
+      )
+      return
+    }
+    if (named === canaryId) {
+      s.held('duplicate-hash', `HTTP ${res.status}, returning the existing source`, 'the action takes a known source handed back as "already there"')
       return
     }
     if (typeof named === 'string' && named !== canaryId) {
       this.created.add(named)
       s.wrote('duplicate source', named)
     }
-    s.notHeld(
-      'duplicate-hash',
-      named === canaryId
-        ? `HTTP ${res.status}, returning the existing source`
-        : `HTTP ${res.status}: accepted as a new source${typeof named === 'string' ? ` ${named}` : ''}`
-    )
+    s.notHeld('duplicate-hash', `HTTP ${res.status}: accepted as a new source${typeof named === 'string' ? ` ${named}` : ''}`)
   }
 
   async cleanUp(store: StoreInfo, s: DoctorSession): Promise<Leftover[]> {

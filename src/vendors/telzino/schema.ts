@@ -9,7 +9,19 @@ export const Source = z.looseObject({
   url: z.string().nullish()
 })
 export type Source = z.infer<typeof Source>
-export const SourceList = z.looseObject({ data: z.array(Source) })
+/** One answer of the sources listing: items are parsed one by one (sources.ts), so one odd item is not fatal. */
+export const SourcePage = z.looseObject({
+  data: z.array(z.unknown()),
+  pagination: z
+    .looseObject({
+      page: z.number().optional(),
+      limit: z.number().optional(),
+      total: z.number().optional(),
+      totalPages: z.number().optional(),
+      hasNext: z.boolean().optional()
+    })
+    .nullish()
+})
 
 export const Kb = z.looseObject({ id: z.string(), name: z.string() })
 export type Kb = z.infer<typeof Kb>
