@@ -111,7 +111,16 @@ export function snippetToTarget(file: string, firstLine: number, body: string[],
   return `${file}:${firstLine}: a yaml snippet that is neither a workflow, top-level workflow keys, a step list, one step nor action inputs (keys: ${keys.join(', ') || 'none'}); fix it, or fence it as something other than yaml`
 }
 
-/** The ```yaml / ```yml blocks of a Markdown file, with the line of their first content line. */
+/**
+ * YAML for another tool, which GitHub never reads: a snippet whose first line is a comment naming its
+ * file (`# .gitlab-ci.yml`, `# .knowledge-sync.yml`) anywhere but .github/workflows/.
+ */
+export function isOtherToolsYaml(body: readonly string[]): boolean {
+  const named = /^\s*#\s*(\S+\.ya?ml)\b/.exec(body.find((l) => l.trim() !== '') ?? '')
+  return named !== null && !named[1]!.includes('.github/workflows/')
+}
+
+/** The ```yaml / ```yml blocks of a Markdown file that are workflows or parts of one, with the line of their first content line. */
 export function yamlBlocks(markdown: string): Array<{ line: number; body: string[] }> {
   const out: Array<{ line: number; body: string[] }> = []
   const lines = markdown.split('\n')
@@ -119,7 +128,7 @@ export function yamlBlocks(markdown: string): Array<{ line: number; body: string
   lines.forEach((l, i) => {
     if (open) {
       if (l.trimStart().startsWith(open.fence) && l.trim() === open.fence) {
-        out.push({ line: open.line, body: open.body })
+        if (!isOtherToolsYaml(open.body)) out.push({ line: open.line, body: open.body })
         open = undefined
       } else open.body.push(l)
       return

@@ -1,20 +1,31 @@
-// Fails when the committed dist/ does not match a fresh build of src/ (the runner executes dist/).
-// Builds into a temporary directory so the working tree is never touched.
+// Fails when the committed dist/ does not match a fresh build of src/ (the runner executes dist/index.js,
+// `npx knowledge-sync` dist/cli/index.js). Builds both into a temporary directory so the working tree is never touched.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { finishDist } from './dist-package.mjs'
 
 const root = new URL('..', import.meta.url).pathname
 const out = mkdtempSync(join(tmpdir(), 'ks-dist-'))
 try {
-  execFileSync(join(root, 'node_modules/.bin/ncc'), ['build', 'src/index.ts', '-o', out, '--source-map', '--license', 'licenses.txt', '-q'], {
-    cwd: root,
-    stdio: 'inherit'
-  })
-  finishDist(out)
-  const names = new Set([...readdirSync(out), ...readdirSync(join(root, 'dist'))])
+  /** @type {Array<[entry: string, dir: string]>} */
+  const bundles = [
+    ['src/index.ts', out],
+    ['src/cli/index.ts', join(out, 'cli')]
+  ]
+  for (const [entry, dir] of bundles) {
+    execFileSync(join(root, 'node_modules/.bin/ncc'), ['build', entry, '-o', dir, '--source-map', '--license', 'licenses.txt', '-q'], {
+      cwd: root,
+      stdio: 'inherit'
+    })
+    finishDist(dir)
+  }
+  const files = (/** @type {string} */ dir) =>
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => relative(dir, join(e.parentPath, e.name)))
+  const names = new Set([...files(out), ...files(join(root, 'dist'))])
   const stale = []
   for (const name of names) {
     let fresh, committed

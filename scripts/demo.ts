@@ -4,10 +4,11 @@
  * history, and runs the bundled dist/index.js exactly as the runner would (INPUT_* variables, real
  * webhook payloads, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files):
  *   1. a first push (full sync), 2. a push that edits, renames, adds and deletes docs,
- *   3. (stackspot) a pull request that asks the emulated agent and posts the PR comment.
+ *   3. the command line (dist/cli/index.js, `npx knowledge-sync`) syncing one more commit with `--since`,
+ *   4. (stackspot) a pull request that asks the emulated agent and posts the PR comment.
  * Fails loudly (exit 1) if any step does not do what it should, and leaves no process behind.
  */
-import { execFileSync } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -31,13 +32,13 @@ const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s)
 const step = (s: string) => console.log(`\n${bold(`━━ ${s} ━━`)}`)
 
 function buildIfNeeded(): void {
-  const bundle = join(root, 'dist/index.js')
+  const bundles = [join(root, 'dist/index.js'), join(root, 'dist/cli/index.js')]
   const newest = (dir: string): number =>
     readdirSync(dir, { withFileTypes: true }).reduce(
       (m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs),
       0
     )
-  if (existsSync(bundle) && statSync(bundle).mtimeMs >= newest(join(root, 'src'))) return
+  if (bundles.every((b) => existsSync(b) && statSync(b).mtimeMs >= newest(join(root, 'src')))) return
   step('Building dist/ (src/ is newer)')
   execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' })
 }
@@ -170,6 +171,30 @@ async function main(): Promise<void> {
     step('Store contents')
     printStore(emu.state())
 
+    // The same sync from a shell: secrets in KNOWLEDGE_SYNC_* variables, the rest as flags, changes from git.
+    await repo.write({ 'docs/changelog.md': '# Changelog\n\n- v1\n- v2: synced from the command line\n' })
+    await repo.commit('Changelog: v2')
+    const cliEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }
+    const cliFlags = ['--namespace', 'octo/handbook']
+    for (const [name, value] of Object.entries(common)) {
+      if (name === 'github-token') continue
+      if (['client-id', 'client-secret', 'api-key'].includes(name)) cliEnv[`KNOWLEDGE_SYNC_${name.toUpperCase().replace(/-/g, '_')}`] = value
+      else cliFlags.push(`--${name}`, value)
+    }
+    step('3. Command line: npx knowledge-sync sync --since HEAD~1')
+    // Asynchronously: the emulator answers from this very process.
+    const cli = await new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+      execFile(
+        process.execPath,
+        [join(root, 'dist/cli/index.js'), 'sync', '--since', 'HEAD~1', ...cliFlags],
+        { cwd: repo!.work, env: cliEnv },
+        (error, stdout, stderr) => done({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr })
+      )
+    })
+    console.log(cli.stdout.trim())
+    expect(cli.status === 0, `knowledge-sync exited ${cli.status}${cli.status === 0 ? '' : `\n${cli.stderr}`}`)
+    expect(/replaced\s+docs\/changelog\.md/.test(cli.stdout), 'changelog.md replaced, nothing else sent')
+
     if (vendor === 'stackspot') {
       await git(repo.work, 'checkout', '-q', '-b', 'docs-change')
       await repo.write({ 'docs/guide/setup.md': '# Setup\n\n## Install\n\nRun `npm ci` with Node 24.\n\n## Configure\n\nCopy `.env.example` to `.env`.\n' })
@@ -206,7 +231,7 @@ async function main(): Promise<void> {
         emulatorUrl: emu.url,
         env
       })
-      show('3. Pull request #12: dry-run plan, agent review, PR comment', r3)
+      show('4. Pull request #12: dry-run plan, agent review, PR comment', r3)
       const comments = Object.values(emu.vendor('github').state().comments).flat()
       step('The PR comment')
       console.log(comments.at(-1)?.body ?? '(none)')

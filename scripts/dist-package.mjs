@@ -123,4 +123,7 @@ function shiftMappings(mappings, shifts) {
     .join(';')
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) finishDist(fileURLToPath(new URL('../dist/', import.meta.url)))
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  // The action's bundle and the command line's (`npx knowledge-sync`).
+  for (const dir of ['../dist/', '../dist/cli/']) finishDist(fileURLToPath(new URL(dir, import.meta.url)))
+}

@@ -1,7 +1,9 @@
 // Generates the README's inputs and outputs tables from action.yml, between the
-// <!-- inputs:start --> / <!-- inputs:end --> and <!-- outputs:start --> / <!-- outputs:end --> markers.
-//   node scripts/readme-inputs.mjs --write   rewrite README.md
-//   node scripts/readme-inputs.mjs --check   exit 1 when README.md is out of date (used by the tests)
+// <!-- inputs:start --> / <!-- inputs:end --> and <!-- outputs:start --> / <!-- outputs:end --> markers,
+// and src/cli/input-docs.ts, the inputs' descriptions for the command line's --help (the bundle
+// cannot read action.yml at run time).
+//   node scripts/readme-inputs.mjs --write   rewrite README.md and src/cli/input-docs.ts
+//   node scripts/readme-inputs.mjs --check   exit 1 when either is out of date (used by the tests)
 import { readFileSync, writeFileSync } from 'node:fs'
 
 const root = new URL('..', import.meta.url)
@@ -67,16 +69,48 @@ function replaceBetween(text, name, body) {
   return `${text.slice(0, a + start.length)}\n${body}\n${text.slice(b)}`
 }
 
+/** The CLI's copy of every input's description and default, as a TypeScript module. */
+export function cliInputDocs() {
+  const entries = fields('inputs').map(
+    (i) => `  ${JSON.stringify(i.name)}: { description: ${JSON.stringify(i.description)}, default: ${JSON.stringify(i.default ?? '')} }`
+  )
+  return [
+    '// Generated from action.yml by `npm run docs:inputs`; do not edit. A test checks it is current.',
+    '',
+    "/** Each action input's description and action.yml default, for the command line's --help. */",
+    'export const INPUT_DOCS: Readonly<Record<string, { readonly description: string; readonly default: string }>> = {',
+    entries.join(',\n'),
+    '}',
+    ''
+  ].join('\n')
+}
+
 const readmeUrl = new URL('README.md', root)
 const readme = readFileSync(readmeUrl, 'utf8')
 const fresh = replaceBetween(replaceBetween(readme, 'inputs', inputsTable()), 'outputs', outputsTable())
+const docsUrl = new URL('src/cli/input-docs.ts', root)
+/** @param {URL} url */
+const readOrEmpty = (url) => {
+  try {
+    return readFileSync(url, 'utf8')
+  } catch {
+    return ''
+  }
+}
+const docs = readOrEmpty(docsUrl)
+const freshDocs = cliInputDocs()
 if (process.argv.includes('--write')) {
   writeFileSync(readmeUrl, fresh)
-  console.log('README.md tables written from action.yml')
+  writeFileSync(docsUrl, freshDocs)
+  console.log('README.md tables and src/cli/input-docs.ts written from action.yml')
 } else if (process.argv.includes('--check')) {
   if (fresh !== readme) {
     console.error('README.md inputs/outputs tables differ from action.yml: run `npm run docs:inputs`.')
     process.exit(1)
   }
-  console.log('README.md tables match action.yml')
+  if (freshDocs !== docs) {
+    console.error('src/cli/input-docs.ts differs from action.yml: run `npm run docs:inputs`.')
+    process.exit(1)
+  }
+  console.log('README.md tables and src/cli/input-docs.ts match action.yml')
 }

@@ -56,6 +56,9 @@ const INPUTS = { ...STORE_INPUTS, ...vendorInputs(), ...CONNECTION_INPUTS, ...RU
 const SPECS: ReadonlyArray<readonly [field: string, spec: InputSpec]> = Object.entries(INPUTS)
 const ActionInputs = z.object(Object.fromEntries(SPECS.map(([, spec]) => [spec.name, spec.schema])))
 
+/** Every input the action reads, in action.yml order: the command line's flags and help come from these. */
+export const INPUT_SPECS: readonly InputSpec[] = SPECS.map(([, spec]) => spec)
+
 /** Every input the action reads, with its action.yml default (tests check the two agree). */
 export const INPUT_DEFAULTS: Record<string, string> = Object.fromEntries(SPECS.map(([, spec]) => [spec.name, spec.default]))
 
@@ -66,11 +69,24 @@ export type InputReader = (name: string) => string
 
 export const actionsInputReader: InputReader = (name) => core.getInput(name)
 
+/** Where a front end's user sets inputs, for the end of each message about them. */
+export interface InputFixHints {
+  /** How to give `vendor`, e.g. `vendor: stackspot`. */
+  addVendor(first: string, others: readonly string[]): string
+  /** The closing sentence of a list of bad inputs. */
+  readonly fix: string
+}
+
+export const ACTION_FIX_HINTS: InputFixHints = {
+  addVendor: (first, others) => `Add \`vendor: ${first}\` (or ${others.join(', ')}) under \`with:\` in the workflow step.`,
+  fix: "Fix the step's `with:` block in the workflow file."
+}
+
 /**
  * Reads and validates every input. Throws an ActionError listing every problem at once, each
  * naming its input and the fix, before any network call is made.
  */
-export function readSettings(read: InputReader, eventName: string): Settings {
+export function readSettings(read: InputReader, eventName: string, where: InputFixHints = ACTION_FIX_HINTS): Settings {
   const raw: Record<string, string> = {}
   for (const [, spec] of SPECS) {
     const value = read(spec.name)
@@ -81,16 +97,13 @@ export function readSettings(read: InputReader, eventName: string): Settings {
   const given = (input: string) => raw[input] ?? ''
   if (given('vendor') === '') {
     const [first, ...others] = VENDOR_IDS
-    throw new ActionError(
-      'Input `vendor` is required and was not supplied.',
-      `Add \`vendor: ${first}\` (or ${others.join(', ')}) under \`with:\` in the workflow step.`
-    )
+    throw new ActionError('Input `vendor` is required and was not supplied.', where.addVendor(first!, others))
   }
   const parsed = ActionInputs.safeParse(raw)
   if (!parsed.success) {
     // Report the vendor's missing inputs in the same message, so one edit fixes the step.
     const vendor = findVendor(given('vendor').trim().toLowerCase())
-    throw invalid([...parsed.error.issues.map((i) => i.message), ...(vendor ? missingInputs(vendor, raw) : [])])
+    throw invalid([...parsed.error.issues.map((i) => i.message), ...(vendor ? missingInputs(vendor, raw) : [])], where)
   }
   const v = Object.fromEntries(SPECS.map(([field, spec]) => [field, parsed.data[spec.name]])) as InputValues<typeof INPUTS>
   const vendor = findVendor(v.vendor)!
@@ -140,7 +153,7 @@ export function readSettings(read: InputReader, eventName: string): Settings {
   if (v.commentKey && !COMMENT_KEY.test(v.commentKey)) {
     problems.push(`\`comment-key\` may hold only letters, digits, ".", "_" and "-" (at most 64): "${v.commentKey}".`)
   }
-  if (problems.length > 0) throw invalid(problems)
+  if (problems.length > 0) throw invalid(problems, where)
 
   // Every field as parsed, every vendor's included; these few are finished here.
   return {
@@ -161,7 +174,7 @@ function missingInputs(vendor: VendorModule, raw: RawInputs): string[] {
   return [...store, ...vendor.missingInputs(raw)]
 }
 
-function invalid(problems: string[]): ActionError {
+function invalid(problems: string[], where: InputFixHints): ActionError {
   const list = problems.map((p) => `  - ${p}`).join('\n')
-  return new ActionError(`Invalid input${problems.length > 1 ? 's' : ''}:\n${list}\nFix the step's \`with:\` block in the workflow file.`)
+  return new ActionError(`Invalid input${problems.length > 1 ? 's' : ''}:\n${list}\n${where.fix}`)
 }

@@ -7,7 +7,7 @@ import { collectAll, collectPaths, pathMatcher, type Collected } from './docs/co
 import type { LocalDoc } from './docs/types.js'
 import { errorMessage } from './errors.js'
 import type { Log } from './log.js'
-import type { SyncReport } from './plan.js'
+import type { PlanItem, SyncReport } from './plan.js'
 import { planSync, unchangedTest } from './planner.js'
 import { syncMode, type Settings } from './settings.js'
 import type { TokenCache } from './tokens.js'
@@ -26,6 +26,10 @@ export interface RunSyncDeps {
   tokenCache: TokenCache
   /** Builds the store's adapter; the registry's factory for `settings.vendor` unless a test brings its own store. */
   vendor?: VendorFactory
+  /** Finds what changed; the event's diff (src/changes/detect.ts) unless a front end without an event brings its own (the CLI's `--since`). */
+  detect?: () => Promise<ChangeSet>
+  /** Told the plan before it is carried out (the CLI sizes its progress bar with it). */
+  onPlan?: (plan: readonly PlanItem[]) => void
 }
 
 export interface RunSyncResult {
@@ -58,7 +62,7 @@ export async function runSync(settings: Settings, run: RunContext, deps: RunSync
   signedIn.catch(() => undefined)
 
   const changes = await deps.group('Finding changed docs', async () => {
-    const c = await detectChanges({ run, mode: syncMode(settings), octokit: deps.octokit, log })
+    const c = deps.detect ? await deps.detect() : await detectChanges({ run, mode: syncMode(settings), octokit: deps.octokit, log })
     if (c.kind === 'full') log.notice(`Full reconcile: ${c.reason}`)
     else log.info(`${c.changes.length} changed files, from ${c.source}`)
     return c
@@ -121,6 +125,7 @@ export async function runSync(settings: Settings, run: RunContext, deps: RunSync
     if (plan.length === 0) log.info('Nothing to do: no matching doc changed.')
     for (const item of plan) log.info(`${item.action.padEnd(9)} ${item.path} — ${item.reason}`)
   })
+  deps.onPlan?.(plan)
 
   const executed = await deps.group(settings.dryRun ? 'Dry run: nothing is written' : `Syncing to ${adapter.displayName}`, () =>
     executePlan(plan, adapter, {

@@ -13,6 +13,16 @@ import * as core from '@actions/core'
 const secrets = new Set<string>()
 let matcher: RegExp | undefined
 
+/**
+ * Hands one spelling to the runner's masker (`::add-mask::` on stdout). The command line has no
+ * runner to read that command, and printing it would show the secret: it turns this off.
+ */
+let announce: (spelling: string) => void = (spelling) => core.setSecret(spelling)
+
+export function announceSecretsToRunner(enabled: boolean): void {
+  announce = enabled ? (spelling) => core.setSecret(spelling) : () => undefined
+}
+
 /** Masking a one- or two-character value would star out half the log and protect nothing. */
 const MIN_LENGTH = 3
 
@@ -32,7 +42,7 @@ export function registerSecret(value: string | undefined, opts: { basicUser?: st
     secrets.add(form)
     added = true
     // The runner masks exact strings only: give it the spellings most likely to reach the log.
-    for (const spelling of new Set([form, encodeURIComponent(form), new URLSearchParams({ v: form }).toString().slice(2)])) core.setSecret(spelling)
+    for (const spelling of new Set([form, encodeURIComponent(form), new URLSearchParams({ v: form }).toString().slice(2)])) announce(spelling)
   }
   if (added) matcher = undefined
 }

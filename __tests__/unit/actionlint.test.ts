@@ -7,6 +7,7 @@ import {
   collectTargets,
   fillPlaceholders,
   formatFinding,
+  isOtherToolsYaml,
   lintRepository,
   lintTarget,
   PLACEHOLDER_SHA,
@@ -114,5 +115,24 @@ describe('the checks catch what they are there for', () => {
     expect(shape(['        with:', '          vendor: staffify'])).toBe('step')
     expect(shape(['          prompt: |', '            hello'])).toBe('with')
     expect(shape(['version: 2', 'updates: []'])).toMatch(/^doc\.md:10: a yaml snippet that is neither/)
+  })
+})
+
+describe('yaml for other tools', () => {
+  it('leaves out snippets whose first line names a file GitHub never reads, and only those', () => {
+    const md = [
+      '```yaml',
+      '# .gitlab-ci.yml',
+      'sync:',
+      '  script: [npx knowledge-sync sync]',
+      '```',
+      '```yaml',
+      '# .github/workflows/x.yml',
+      'on: push',
+      '```'
+    ].join('\n')
+    expect(yamlBlocks(md).map((b) => b.body[0])).toEqual(['# .github/workflows/x.yml'])
+    expect(isOtherToolsYaml(['# .knowledge-sync.yml', 'vendor: stackspot'])).toBe(true)
+    expect(isOtherToolsYaml(['vendor: stackspot'])).toBe(false)
   })
 })

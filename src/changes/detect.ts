@@ -248,13 +248,13 @@ export function githubFileChange(f: GithubFile): FileChange[] {
 
 // ---- local git --------------------------------------------------------------------------
 
-type LocalResult = { ok: true; changes: FileChange[] } | { ok: false; why: string }
+export type LocalResult = { ok: true; changes: FileChange[] } | { ok: false; why: string }
 
 /**
  * `git diff` between the two trees. Tree-to-tree needs neither history nor a merge base, so it
  * works in any clone holding both commits (fetch-depth 2 for a one-commit push, 0 for any).
  */
-async function localDiff(workspace: string, before: string, after: string, log: Log): Promise<LocalResult> {
+export async function localDiff(workspace: string, before: string, after: string, log: Log): Promise<LocalResult> {
   const out = await git(workspace, [
     '-c',
     'core.quotepath=false',
