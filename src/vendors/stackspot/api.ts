@@ -23,6 +23,8 @@ const NEW_KS_GRACE_MS = 30_000
 const FORM_EXPIRATION = 600
 /** How long a deleted object may stay listed (a server that deletes in the background) before the delete counts as failed. */
 const DELETE_CONFIRM_MS = 20_000
+/** How long an object whose DELETE answered 404 may stay listed: a listing that lags a moment, no more. */
+const NOT_FOUND_CONFIRM_MS = 3_000
 
 /**
  * The object listing is one unpaged array; at a few hundred bytes an object, this allows some
@@ -209,7 +211,9 @@ export class KnowledgeSourceApi {
       const listed = new Set((await this.listObjects(Date.now())).map((o) => o.id))
       const still = [...answers.keys()].filter((id) => listed.has(id))
       if (still.length === 0) return
-      if (Date.now() - started + wait > this.deleteConfirmMs) {
+      // "Not found" while listed contradicts itself and no waiting mends it; only an accepted delete may lag.
+      const allowedMs = still.every((id) => answers.get(id) === 404) ? Math.min(this.deleteConfirmMs, NOT_FOUND_CONFIRM_MS) : this.deleteConfirmMs
+      if (Date.now() - started + wait > allowedMs) {
         const how = [...new Set(still.map((id) => answers.get(id)))].map((s) => `HTTP ${s}`).join(', ')
         throw new VendorHttpError({
           vendor: 'StackSpot',
