@@ -31,7 +31,10 @@ const EXPECTED: Record<string, { ok: boolean; checks: Record<string, [Result, Re
   'stackspot-checksum-other': { ok: false, checks: { checksum: ['did not hold', /none of SHA-256, SHA-1 or MD5/] } },
   'stackspot-checksum-absent': { ok: false, checks: { checksum: ['did not hold', /no checksum/] } },
   'stackspot-status-success': { ok: false, checks: { 'status-words': ['did not hold', /SUCCESS; the canary was already listed/] } },
-  'stackspot-status-finished': { ok: false, checks: { 'status-words': ['did not hold', /FINISHED; the canary was already listed/] } },
+  'stackspot-status-finished': {
+    ok: false,
+    checks: { 'status-words': ['did not hold', /IN_QUEUE.*; the canary was already listed while the status said (IN_QUEUE|FINISHED)/] }
+  },
   'stackspot-processing-file-upload': {
     ok: true,
     checks: { 'processing-step': ['held', /knowledge-objects answered HTTP 404; `POST \/v1\/file-upload\/\{id\}` answered HTTP 200/] }
