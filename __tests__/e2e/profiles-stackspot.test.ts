@@ -14,7 +14,25 @@ import { runLifecycle } from '../helpers/profile-lifecycle.ts'
 /** What the action must do under each profile: converge, or fail with a message matching the pattern. */
 const EXPECTED: Record<string, 'converges' | RegExp> = {
   default: 'converges',
-  'stackspot-zip-async-lag': 'converges'
+  'stackspot-zip-async-lag': 'converges',
+  'stackspot-objects-paged': 'converges',
+  'stackspot-objects-paged-array': 'converges',
+  'stackspot-file-path-leading-slash': 'converges',
+  'stackspot-file-path-sanitised': /StackSpot does not keep file_path as sent: the zip entry "octo\/docs\/docs\/.+" is listed as "octo_docs_docs_.+"/,
+  'stackspot-checksum-md5': 'converges',
+  'stackspot-checksum-other': 'converges',
+  'stackspot-checksum-absent': 'converges',
+  'stackspot-status-success': 'converges',
+  'stackspot-status-finished': 'converges',
+  'stackspot-processing-file-upload': 'converges',
+  'stackspot-zip-missing-404': 'converges',
+  'stackspot-zip-missing-405': 'converges',
+  'stackspot-zip-sync': 'converges',
+  'stackspot-form-null-field': 'converges',
+  'stackspot-delete-lagged': 'converges',
+  'stackspot-delete-kept-404':
+    /is still listed \d+ s after its DELETE answered HTTP 404\. The action relies on `DELETE …\/objects\/\{id\}` deleting the object/,
+  'stackspot-objects-odd-item': 'converges'
 }
 
 let emu: RunningEmulator<StackSpotIdm | StackspotEmulator | GithubEmulator>
@@ -45,24 +63,29 @@ describe('StackSpot under each emulator profile', () => {
     expect(Object.keys(EXPECTED).sort()).toEqual(['default', ...STACKSPOT_PROFILES.map((p) => p.name)].sort())
   })
 
-  it.each(Object.keys(EXPECTED))('%s: converges, or fails naming the assumption', async (profile) => {
-    if (profile !== 'default') emu.useProfile(profile)
-    emu.vendor('stackspot').seed({ settings: { newKsDelayMs: 0 } })
-    const outcome = await runLifecycle({
-      emu,
-      inputs: demoInputs('stackspot', emu.url, {
-        'knowledge-base': SLUG,
-        paths: 'docs/**/*.md',
-        'processing-timeout': '30',
-        'github-token': GITHUB_EMULATOR_TOKEN
-      }),
-      storeDocs
-    })
-    const expected = EXPECTED[profile]!
-    if (expected === 'converges') expect(outcome.converged, outcome.converged ? '' : `${outcome.failedAt}\n${outcome.run.log}`).toBe(true)
-    else {
-      expect(outcome.converged).toBe(false)
-      if (!outcome.converged) expect(outcome.run.log).toMatch(expected)
-    }
-  })
+  it.each(Object.keys(EXPECTED))(
+    '%s: converges, or fails naming the assumption',
+    async (profile) => {
+      if (profile !== 'default') emu.useProfile(profile)
+      emu.vendor('stackspot').seed({ settings: { newKsDelayMs: 0 } })
+      // Each lifecycle is four runs of the bundle; on two busy cores that can take a while.
+      const outcome = await runLifecycle({
+        emu,
+        inputs: demoInputs('stackspot', emu.url, {
+          'knowledge-base': SLUG,
+          paths: 'docs/**/*.md',
+          'processing-timeout': '30',
+          'github-token': GITHUB_EMULATOR_TOKEN
+        }),
+        storeDocs
+      })
+      const expected = EXPECTED[profile]!
+      if (expected === 'converges') expect(outcome.converged, outcome.converged ? '' : `${outcome.failedAt}\n${outcome.run.log}`).toBe(true)
+      else {
+        expect(outcome.converged).toBe(false)
+        if (!outcome.converged) expect(outcome.run.log).toMatch(expected)
+      }
+    },
+    120_000
+  )
 })

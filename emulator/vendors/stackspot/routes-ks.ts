@@ -16,14 +16,26 @@ export function registerKsRoutes(router: Router, store: StackspotStore, idm: Sta
   router.add('GET', '/stackspot/v1/knowledge-sources/:slug/objects', (req) => {
     idm.authenticate(req)
     store.settle()
-    return { status: 200, json: store.requireKs(req.params.slug!).objects.map((o) => store.objectView(o)) }
+    const listed: unknown[] = store
+      .requireKs(req.params.slug!)
+      .objects.map((o) => store.objectView(o))
+      .map(({ checksum, ...o }) => (store.settings.checksum === 'absent' ? o : { ...o, checksum }))
+    // A row the action cannot read: a folder entry without an id, its fields of other types.
+    if (store.settings.oddListingItem) listed.push({ file_path: 7, checksum: false, standalone: 'no', created_at: now() })
+    return { status: 200, json: objectsPage(store, listed, req) }
   })
   router.add('DELETE', '/stackspot/v1/knowledge-sources/:slug/objects/:objectId', (req) => {
     idm.authenticate(req)
     store.settle()
     const ks = store.requireKs(req.params.slug!)
     const i = ks.objects.findIndex((o) => o.id === req.params.objectId)
-    if (i < 0) throw new EmuError(404, { message: `Object ${req.params.objectId} not found`, code: 'OBJECT_NOT_FOUND' })
+    const mode = store.settings.deleteMode
+    // A server that deletes by another id than the one it lists: every DELETE by listed id is "not found".
+    if (i < 0 || mode === 'kept-404') throw new EmuError(404, { message: `Object ${req.params.objectId} not found`, code: 'OBJECT_NOT_FOUND' })
+    if (mode === 'lagged') {
+      ks.objects[i]!.deleteAt ??= Date.now() + 300
+      return { status: 202 }
+    }
     ks.objects.splice(i, 1)
     return { status: 204 }
   })
@@ -66,8 +78,26 @@ function createKs(store: StackspotStore, idm: StackSpotIdm, req: EmuRequest): Em
   return { status: 201, json: store.view(ks) }
 }
 
+/** The listing as `objectsPageSize`/`objectsPageShape` serve it: one array, or the page asked for (from 1). */
+function objectsPage(store: StackspotStore, listed: unknown[], req: EmuRequest): unknown {
+  const max = store.settings.objectsPageSize
+  if (max <= 0) return listed
+  const asked = (name: string) => {
+    const v = Number.parseInt(req.url.searchParams.get(name) ?? '', 10)
+    return Number.isFinite(v) && v > 0 ? v : undefined
+  }
+  const size = Math.min(asked('size') ?? max, max)
+  const page = asked('page') ?? 1
+  const items = listed.slice((page - 1) * size, page * size)
+  if (store.settings.objectsPageShape === 'array') return items
+  return { items, page, size, total: listed.length, total_pages: Math.ceil(listed.length / size) }
+}
+
 async function batch(store: StackspotStore, idm: StackSpotIdm, req: EmuRequest): Promise<EmuResult> {
   idm.authenticate(req)
+  const mode = store.settings.zipBatch
+  if (mode === 'missing-404') throw new EmuError(404, { message: 'No static resource v1/knowledge-sources/objects/batch.', code: 'NOT_FOUND' })
+  if (mode === 'missing-405') throw new EmuError(405, { message: "Request method 'POST' is not supported", code: 'METHOD_NOT_ALLOWED' })
   store.settle()
   const ks = store.requireKs(req.params.slug!)
   store.ksReady(ks)
@@ -100,6 +130,12 @@ async function batch(store: StackspotStore, idm: StackSpotIdm, req: EmuRequest):
     errors: []
   }
   store.batches.set(b.id, b)
+  if (mode === 'sync') {
+    // Indexed before the answer: the objects are listed when it arrives.
+    b.applyAt = Date.now()
+    store.settle()
+    return { status: 200, json: { id: b.id, status: 'DONE', target_id: ks.slug, files: entries.length, summary: b.summary } }
+  }
   // The docs do not say whether the batch is synchronous; this one indexes in the background.
   return { status: 202, json: { id: b.id, status: 'PROCESSING', target_id: ks.slug, files: entries.length } }
 }

@@ -15,7 +15,17 @@ const BUCKET = 'stackspot-genai-uploads'
 export function registerUploadRoutes(router: Router, store: StackspotStore, idm: StackSpotIdm): void {
   router.add('POST', '/stackspot/v2/file-upload/form', (req) => uploadForm(store, idm, req))
   router.add('POST', `/stackspot/s3/:bucket`, (req) => s3Post(store, req))
-  router.add('POST', '/stackspot/v1/file-upload/:id/knowledge-objects', (req) => knowledgeObjects(store, idm, req))
+  router.add('POST', '/stackspot/v1/file-upload/:id/knowledge-objects', (req) => {
+    if (store.settings.processingStep === 'file-upload')
+      throw new EmuError(404, { message: 'No static resource v1/file-upload/knowledge-objects.', code: 'NOT_FOUND' })
+    return knowledgeObjects(store, idm, req)
+  })
+  // Some deployments start processing here instead (NOTES §1(b) "variants seen"); others have no such route.
+  router.add('POST', '/stackspot/v1/file-upload/:id', (req) => {
+    if (store.settings.processingStep !== 'file-upload')
+      throw new EmuError(405, { message: "Request method 'POST' is not supported", code: 'METHOD_NOT_ALLOWED' })
+    return knowledgeObjects(store, idm, req)
+  })
   router.add('GET', '/stackspot/v1/file-upload/:id', (req) => {
     idm.authenticate(req)
     store.settle()
@@ -59,12 +69,13 @@ function uploadForm(store: StackspotStore, idm: StackSpotIdm, req: EmuRequest): 
       conditions: [{ bucket: BUCKET }, { key }, ['content-length-range', 0, MAX_FILE_BYTES]]
     })
   ).toString('base64')
+  const nullToken = store.settings.formNullToken
   const form: Record<string, string> = {
     key,
     'x-amz-algorithm': 'AWS4-HMAC-SHA256',
-    'x-amz-credential': `ASIAEMULATOR/${date.slice(0, 8)}/us-east-1/s3/aws4_request`,
+    'x-amz-credential': `${nullToken ? 'AKIA' : 'ASIA'}EMULATOR/${date.slice(0, 8)}/us-east-1/s3/aws4_request`,
     'x-amz-date': date,
-    'x-amz-security-token': randomBytes(48).toString('base64'),
+    ...(nullToken ? {} : { 'x-amz-security-token': randomBytes(48).toString('base64') }),
     policy,
     'x-amz-signature': createHmac('sha256', store.signingKey).update(policy).digest('hex')
   }
@@ -78,7 +89,9 @@ function uploadForm(store: StackspotStore, idm: StackSpotIdm, req: EmuRequest): 
     status: 'NEW',
     summary: { added: 0, preserved: 0, removed: 0, errors: 0 }
   })
-  return { status: 201, json: { id, url: `${store.ctx.baseUrl()}/stackspot/s3/${BUCKET}`, form } }
+  // Long-lived keys have no session token; a server serialising that field anyway answers null.
+  const answered = nullToken ? { ...form, 'x-amz-security-token': null } : form
+  return { status: 201, json: { id, url: `${store.ctx.baseUrl()}/stackspot/s3/${BUCKET}`, form: answered } }
 }
 
 /** The pre-signed POST, checked the way S3 checks it. */
@@ -109,14 +122,19 @@ function s3Post(store: StackspotStore, req: EmuRequest): EmuResult {
       )
     }
   }
+  // S3 refuses form fields the policy does not cover (a "null" token among them).
+  const extra = [...fields.keys()].filter((name) => !(name in upload.form))
+  if (extra.length > 0) throw s3Error(403, 'AccessDenied', `Invalid according to Policy: Extra input fields: ${extra.join(', ')}`)
   if (Date.now() > upload.expiresAt) throw s3Error(403, 'AccessDenied', 'Invalid according to Policy: Policy expired.')
   const file = parts[fileIndex]!.data
   if (file.length > MAX_FILE_BYTES) throw s3Error(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size')
-  if (upload.status !== 'NEW') throw s3Error(403, 'AccessDenied', 'Invalid according to Policy: this form was already used.')
+  if (upload.status !== 'NEW' || upload.landed) throw s3Error(403, 'AccessDenied', 'Invalid according to Policy: this form was already used.')
   upload.file = Buffer.from(file)
-  // Processing starts when the file lands, as in the docs' script (form → S3 → poll status).
-  upload.status = 'PROCESSING'
-  upload.processingUntil = Date.now() + store.ctx.processingMs
+  if (store.settings.processingStep === 'knowledge-objects') {
+    // Processing starts when the file lands, as in the docs' script (form → S3 → poll status).
+    upload.status = 'PROCESSING'
+    upload.processingUntil = Date.now() + store.ctx.processingMs
+  } else upload.landed = true
   return {
     status: 204,
     headers: {
@@ -136,7 +154,11 @@ function knowledgeObjects(store: StackspotStore, idm: StackSpotIdm, req: EmuRequ
   if (typeof strategy !== 'string' || !SPLIT_STRATEGIES.includes(strategy)) {
     throw new EmuError(422, { message: `split_strategy must be one of ${SPLIT_STRATEGIES.join(', ')}`, code: 'INVALID_SPLIT_STRATEGY' })
   }
-  if (upload.status === 'NEW') throw new EmuError(422, { message: 'The file has not been uploaded yet', code: 'FILE_NOT_UPLOADED' })
+  if (upload.status === 'NEW' && !upload.landed) throw new EmuError(422, { message: 'The file has not been uploaded yet', code: 'FILE_NOT_UPLOADED' })
   upload.split_strategy = strategy
+  if (upload.status === 'NEW') {
+    upload.status = 'PROCESSING'
+    upload.processingUntil = Date.now() + store.ctx.processingMs
+  }
   return { status: 200, json: store.statusView(upload) }
 }

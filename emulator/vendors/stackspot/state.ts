@@ -1,3 +1,4 @@
+// Over 350 lines: the store, the settings that shape its answers and its API views are one model; the routes live elsewhere.
 /**
  * StackSpot's Knowledge Sources, uploads and zip batches, the processing that moves them on with
  * time, and the state and seed formats of /_emulator/state|seed/stackspot.
@@ -20,6 +21,8 @@ export interface KsObject {
   /** The batch that last carried this file (zip objects only); auto-delete looks at it. */
   batchId?: string
   uploadId?: string
+  /** Under `deleteMode: 'lagged'`: a DELETE was accepted, and the object leaves the listing then. */
+  deleteAt?: number
   created_at: string
   updated_at: string
 }
@@ -57,6 +60,8 @@ export interface Upload {
   status: UploadStatus
   error_description?: string
   file?: Buffer
+  /** The file is in storage but processing waits for its step (`processingStep: 'file-upload'`). */
+  landed?: boolean
   processingUntil?: number
   split_strategy?: string
   objectId?: string
@@ -93,6 +98,34 @@ export interface StackspotEmulatorSettings {
    * whose zip processing is undocumented might do.
    */
   zipEntryIntervalMs: number
+  /**
+   * 0: the object listing is one array. Above 0: it is paged v2-style (`page` from 1, `size` up to
+   * this many, and this many when no `size` is asked), each answer shaped as `objectsPageShape` says.
+   */
+  objectsPageSize: number
+  /** `wrapped`: `{items, page, size, total, total_pages}`; `array`: a bare page-sized array that says nothing of pages. */
+  objectsPageShape: 'wrapped' | 'array'
+  /** How `file_path` is listed: as sent, with a leading `/`, or sanitised as a file name (werkzeug-like). */
+  filePathEcho: 'as-sent' | 'leading-slash' | 'sanitised'
+  /** What the listed `checksum` holds: hex SHA-256 or MD5, hex SHA-512 (no algorithm the action knows), or nothing. */
+  checksum: 'sha256' | 'md5' | 'sha512' | 'absent'
+  /** The words `GET /v1/file-upload/{id}` reports while processing, when done, and on failure. */
+  pendingWord: string
+  doneWord: string
+  failedWord: string
+  /**
+   * `knowledge-objects`: processing starts when the file lands (the step is accepted); `file-upload`:
+   * `…/knowledge-objects` is 404 and processing starts only at `POST /v1/file-upload/{id}`.
+   */
+  processingStep: 'knowledge-objects' | 'file-upload'
+  /** `async`: 202, applied later; `sync`: 200 with the result, objects already listed; `missing-404`/`missing-405`: no batch route. */
+  zipBatch: 'async' | 'sync' | 'missing-404' | 'missing-405'
+  /** The upload form answers `x-amz-security-token: null` (a credential without a session token) and signs without it. */
+  formNullToken: boolean
+  /** `immediate`: a DELETE removes at once (204); `lagged`: 202, gone from the listing 300 ms later; `kept-404`: 404 and the object stays. */
+  deleteMode: 'immediate' | 'lagged' | 'kept-404'
+  /** The listing carries one item the action cannot read (no id, mistyped fields). */
+  oddListingItem: boolean
 }
 
 /** `POST /_emulator/seed/stackspot`. */
@@ -125,6 +158,7 @@ export interface KsView {
 export interface ObjectView {
   id: string
   file_path: string | null
+  /** Empty under `checksum: 'absent'`, whose listing leaves the field out. */
   checksum: string
   standalone: boolean
   size: number
@@ -139,7 +173,8 @@ export interface UploadView {
   file_name: string
   target_id: string
   target_type: string
-  status: UploadStatus
+  /** The internal status in the words `settings` sets. */
+  status: string
   error_description?: string
   summary: Summary
 }
@@ -159,10 +194,45 @@ export interface StackspotSeeded {
 }
 
 export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex')
+
+/** The `checksum` a listing shows for these bytes; undefined when it shows none. */
+function listedChecksum(kind: StackspotEmulatorSettings['checksum'], content: Buffer): string | undefined {
+  if (kind === 'absent') return undefined
+  return createHash(kind).update(content).digest('hex')
+}
+
+/** The `file_path` a listing shows for the name sent. `sanitised` plays werkzeug's secure_filename, common in Python backends. */
+export function listedPath(echo: StackspotEmulatorSettings['filePathEcho'], sent: string): string {
+  if (echo === 'leading-slash') return `/${sent}`
+  if (echo === 'as-sent') return sent
+  const ascii = sent.normalize('NFKD').replace(/[^ -~]/g, '')
+  return ascii
+    .replace(/\//g, ' ')
+    .split(/\s+/)
+    .filter(Boolean)
+    .join('_')
+    .replace(/[^A-Za-z0-9_.-]/g, '')
+    .replace(/^[._]+|[._]+$/g, '')
+}
 export const now = () => new Date().toISOString()
 export const ulid = () => `01${randomBytes(12).toString('hex').toUpperCase().slice(0, 24)}`
 
-const DEFAULT_SETTINGS: StackspotEmulatorSettings = { newKsDelayMs: 200, zipEntryIntervalMs: 0 }
+const DEFAULT_SETTINGS: StackspotEmulatorSettings = {
+  newKsDelayMs: 200,
+  zipEntryIntervalMs: 0,
+  objectsPageSize: 0,
+  objectsPageShape: 'wrapped',
+  filePathEcho: 'as-sent',
+  checksum: 'sha256',
+  pendingWord: 'PROCESSING',
+  doneWord: 'INDEXED',
+  failedWord: 'ERROR',
+  processingStep: 'knowledge-objects',
+  zipBatch: 'async',
+  formNullToken: false,
+  deleteMode: 'immediate',
+  oddListingItem: false
+}
 
 export class StackspotStore {
   /** Set when the server registers the vendor. */
@@ -191,8 +261,8 @@ export class StackspotStore {
   objectView(o: KsObject): ObjectView {
     return {
       id: o.id,
-      file_path: o.file_path,
-      checksum: o.checksum,
+      file_path: o.file_path === null ? null : listedPath(this.settings.filePathEcho, o.file_path),
+      checksum: listedChecksum(this.settings.checksum, o.content) ?? '',
       standalone: o.standalone,
       size: o.size,
       upload_id: o.uploadId ?? null,
@@ -202,12 +272,18 @@ export class StackspotStore {
   }
 
   statusView(u: Upload): UploadView {
+    const words: Record<UploadStatus, string> = {
+      NEW: 'NEW',
+      PROCESSING: this.settings.pendingWord,
+      INDEXED: this.settings.doneWord,
+      ERROR: this.settings.failedWord
+    }
     return {
       id: u.id,
-      file_name: u.file_name,
+      file_name: listedPath(this.settings.filePathEcho, u.file_name),
       target_id: u.target_id,
       target_type: u.target_type,
-      status: u.status,
+      status: words[u.status],
       ...(u.error_description ? { error_description: u.error_description } : {}),
       summary: u.summary
     }
@@ -235,6 +311,9 @@ export class StackspotStore {
   /** Finishes the processing that is due. Called before every read, so time alone moves state on. */
   settle(): void {
     const t = Date.now()
+    for (const ks of this.sources.values()) {
+      if (ks.objects.some((o) => o.deleteAt !== undefined && o.deleteAt <= t)) ks.objects = ks.objects.filter((o) => o.deleteAt === undefined || o.deleteAt > t)
+    }
     for (const u of this.uploads.values()) {
       if (u.status !== 'PROCESSING' || (u.processingUntil ?? 0) > t) continue
       const ks = this.sources.get(u.target_id)

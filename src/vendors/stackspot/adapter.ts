@@ -8,16 +8,27 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { readDoc } from '../../docs/read.js'
 import type { LocalDoc } from '../../docs/types.js'
-import { ActionError, VendorHttpError } from '../../errors.js'
+import { ActionError, VendorHttpError, errorMessage } from '../../errors.js'
 import type { Log } from '../../log.js'
 import { otherNamespaces, storedName } from '../../namespace.js'
 import type { BatchContext, BatchResult, RemoteDoc, RemoveResult, StoreInfo, UploadResult, VendorAdapter, VendorDeps } from '../types.js'
 import { KnowledgeSourceApi } from './api.js'
 import { requireCredential, stackSpotTokens, type StackSpotTokens } from './auth.js'
 import { uploadZipBatch } from './batch.js'
-import { isUnchanged, matchesDigest, newestOf, newestVersion, ownedKey, remoteDocs, staleVersions } from './objects.js'
+import {
+  comparableChecksum,
+  isUnchanged,
+  listedPath,
+  matchesDigest,
+  newestOf,
+  newestVersion,
+  ownedKey,
+  remoteDocs,
+  renamedFrom,
+  staleVersions
+} from './objects.js'
 import type { KnowledgeObject } from './schema.js'
-import { statusKind } from './schema.js'
+import { isKnownStatus, statusKind } from './schema.js'
 import type { StackSpotSettings } from './settings.js'
 import { STACKSPOT_LIMIT_BYTES } from './zip.js'
 
@@ -29,7 +40,15 @@ export interface StackSpotOptions {
   batchStallMs?: number
   /** How long a zip may show no doc at all before all its docs go per-file. */
   batchSilentMs?: number
+  /** How long an unknown status word may stay unchanged, the doc not listed, before the upload is given up. */
+  unknownStatusMs?: number
+  /** How long a deleted object may stay listed before the delete counts as failed. */
+  deleteConfirmMs?: number
 }
+
+/** An unknown status word must stay unchanged this many polls (and `unknownStatusMs`) before the upload is given up. */
+const UNKNOWN_STATUS_POLLS = 8
+const UNKNOWN_STATUS_MS = 30_000
 
 export class StackSpotAdapter implements VendorAdapter {
   readonly id = 'stackspot'
@@ -67,6 +86,7 @@ export class StackSpotAdapter implements VendorAdapter {
     this.options = options
     this.tokens = stackSpotTokens(deps.tokenCache, requireCredential(settings.clientId, settings.clientSecret, settings.authUrl), deps.log)
     this.api = new KnowledgeSourceApi({ apiUrl: settings.apiUrl, slug: this.slug, tokens: this.tokens, log: deps.log })
+    if (options.deleteConfirmMs !== undefined) this.api.deleteConfirmMs = options.deleteConfirmMs
   }
 
   async authenticate(): Promise<void> {
@@ -93,20 +113,54 @@ export class StackSpotAdapter implements VendorAdapter {
     const objects = await this.api.listObjects(Date.now())
     this.listed = objects
     this.hasForeignObjects = objects.some((o) => o.standalone !== true && ownedKey(o, this.namespace) === undefined)
-    return remoteDocs(objects, this.namespace)
+    const docs = remoteDocs(objects, this.namespace)
+    this.warnRenamed(objects, docs)
+    return docs
+  }
+
+  /**
+   * Objects that look like this namespace's docs under a changed file_path (a server that
+   * sanitises names): not the action's to touch, but each run would upload those docs again.
+   */
+  private warnRenamed(objects: readonly KnowledgeObject[], docs: readonly RemoteDoc[]): void {
+    const prefix = `${this.namespace.replace(/\/+$/, '')}/`
+    const looksOurs = objects.filter(
+      (o) => o.standalone !== true && o.file_path && ownedKey(o, this.namespace) === undefined && looseStartsWith(o.file_path, prefix)
+    )
+    if (looksOurs.length === 0) return
+    this.log.warning(
+      `StackSpot lists ${looksOurs.length} objects whose file_path looks like this repository's docs under another spelling (e.g. "${looksOurs[0]!.file_path}"; ${docs.length} are listed as sent). If StackSpot changes the file_path the action sends, it cannot find its docs and uploads them again on every run: run \`mode: doctor\` to check.`
+    )
   }
 
   async otherNamespaces(keys: readonly string[]): Promise<string[]> {
     const uploaded = this.listed.filter((o) => o.standalone !== true && o.file_path)
     return otherNamespaces(
       this.namespace,
-      uploaded.map((o) => o.file_path!),
+      uploaded.map((o) => listedPath(o.file_path!)),
       keys
     )
   }
 
   isUnchanged(local: LocalDoc, remote: RemoteDoc): boolean {
+    if (remote.ids.length === 1 && !remote.digest) {
+      this.api.once('no checksum', () =>
+        this.log.info(
+          'StackSpot lists objects without a checksum: the action cannot tell an unchanged doc, so it uploads each listed doc again, replacing the old object (safe, but every run costs a full upload).'
+        )
+      )
+    }
     return isUnchanged(local, remote)
+  }
+
+  /** After an upload: a checksum that is none of the doc's digests means unchanged docs can never be recognised. Said once. */
+  private noteChecksum(o: KnowledgeObject, doc: LocalDoc): void {
+    if (!o.checksum || matchesDigest(o.checksum, doc)) return
+    this.api.once('other checksum', () =>
+      this.log.info(
+        `StackSpot's checksum for ${doc.key} ("${o.checksum!.slice(0, 16)}…") is none of the SHA-256, SHA-1 or MD5 of its bytes: the action cannot tell an unchanged doc, so every run uploads each doc again, replacing the old object (safe, but costly).`
+      )
+    )
   }
 
   async upload(doc: LocalDoc, previous: RemoteDoc | undefined): Promise<UploadResult> {
@@ -120,9 +174,20 @@ export class StackSpotAdapter implements VendorAdapter {
       const kept = await this.keepOneCopy(doc)
       if (kept) return kept
     }
-    const uploadId = await this.api.uploadFile(storedName(this.namespace, doc.key), await readDoc(doc))
+    const sentName = storedName(this.namespace, doc.key)
+    const uploadId = await this.api.uploadFile(sentName, await readDoc(doc))
     await this.api.startProcessing(uploadId, doc.key)
-    await this.waitIndexed(uploadId, doc.key)
+    const processed = await this.waitIndexed(uploadId, doc, previousIds)
+    if (processed.renamedTo !== undefined) await this.refuseRenamed(doc, sentName, processed.renamedTo, uploadId)
+    if (processed.object) {
+      // An unknown status word was settled by the listing: the new object is known already.
+      const objects = (await this.api.listObjects(Date.now())).filter((o) => ownedKey(o, this.namespace) === doc.key)
+      await this.api.deleteIds(
+        staleVersions(objects, processed.object, doc, previousIds).map((o) => o.id),
+        doc.key
+      )
+      return { detail: `object ${processed.object.id}` }
+    }
     // INDEXED is StackSpot's word that the doc is in. Only a replacement has old objects to find and
     // delete; a new doc needs no listing (one listing of a large KS costs more than the whole upload),
     // unless its zip object may have appeared meanwhile.
@@ -159,22 +224,53 @@ export class StackSpotAdapter implements VendorAdapter {
     return { detail: `object ${keep.id} already held this version; ${others.length} other ${others.length === 1 ? 'copy' : 'copies'} deleted` }
   }
 
-  private async waitIndexed(uploadId: string, key: string): Promise<void> {
+  /**
+   * Polls the upload until a done word. A word the action does not know is logged raw and settled
+   * by the listing (the doc's new object there means processed), and given up on when it stays
+   * unchanged with no object for a while: never a wait to processing-timeout on a word that may
+   * mean "finished". `renamedTo`: the status names the file otherwise than sent.
+   */
+  private async waitIndexed(uploadId: string, doc: LocalDoc, previousIds: readonly string[]): Promise<{ object?: KnowledgeObject; renamedTo?: string }> {
+    const key = doc.key
+    const sent = storedName(this.namespace, key)
     const deadline = Date.now() + this.settings.processingTimeoutSeconds * 1000
     let wait = this.pollMs
     let last = 'NEW'
+    let unknown: { word: string; polls: number; since: number } | undefined
     for (;;) {
       const status = await this.api.uploadStatus(uploadId, key)
       last = status.status
+      const renamedTo = status.file_name && listedPath(status.file_name) !== sent ? status.file_name : undefined
       const kind = statusKind(status.status)
-      if (kind === 'done') return
-      if (kind === 'failed') {
-        throw new VendorHttpError({
+      if (kind === 'done') return { renamedTo }
+      const failed = (word: string) =>
+        new VendorHttpError({
           vendor: 'StackSpot',
           operation: `process ${key}`,
-          detail: `the upload ended in ${status.status}${status.error_description ? `: ${status.error_description}` : ''}; the previous version, if any, was kept`
+          detail: `the upload ended in ${word}${status.error_description ? `: ${status.error_description}` : ''}; the previous version, if any, was kept`
         })
-      }
+      if (kind === 'failed') throw failed(status.status)
+      if (!isKnownStatus(status.status)) {
+        this.api.once(`word ${status.status}`, () =>
+          this.log.info(
+            `StackSpot: the upload status of ${key} is "${status.status}", a word the action does not know (it knows INDEXED, COMPLETED, DONE, EMBEDDED as done, …ERROR and FAILED as failed); it takes the doc as processed once its new object is listed.`
+          )
+        )
+        // An unknown word with an error description is a failure in other words.
+        if (status.error_description) throw failed(`"${status.status}" (a status word the action does not know)`)
+        const objects = (await this.api.listObjects(Date.now())).filter((o) => ownedKey(o, this.namespace) === key && !previousIds.includes(o.id))
+        const object = newestOf(objects)
+        if (object) return { object, renamedTo }
+        unknown = unknown?.word === status.status ? { ...unknown, polls: unknown.polls + 1 } : { word: status.status, polls: 1, since: Date.now() }
+        const unknownMs = this.options.unknownStatusMs ?? UNKNOWN_STATUS_MS
+        if (unknown.polls >= UNKNOWN_STATUS_POLLS && Date.now() - unknown.since >= unknownMs) {
+          throw new VendorHttpError({
+            vendor: 'StackSpot',
+            operation: `process ${key}`,
+            detail: `StackSpot reported the status "${status.status}", a word the action does not know, for ${Math.round((Date.now() - unknown.since) / 1000)} s, and no new object for ${key} was listed; giving up on it before processing-timeout. The action relies on processing ending in INDEXED (or COMPLETED, DONE, EMBEDDED). The previous version, if any, was kept`
+          })
+        }
+      } else unknown = undefined
       if (Date.now() + wait > deadline) break
       await sleep(wait)
       wait = Math.min(this.maxPollMs, wait * 2)
@@ -184,6 +280,35 @@ export class StackSpotAdapter implements VendorAdapter {
       operation: `process ${key}`,
       detail: `still ${last} after ${this.settings.processingTimeoutSeconds} s (processing-timeout); the previous version, if any, was kept`
     })
+  }
+
+  /**
+   * StackSpot named the upload otherwise than sent. The action finds its docs by file_path, so it
+   * could never find this one again and would upload it on every run: the object is deleted again
+   * where it can be found, and the run stops naming the assumption.
+   */
+  private async refuseRenamed(doc: LocalDoc, sent: string, renamedTo: string, uploadId: string): Promise<never> {
+    const objects = await this.api.listObjects(Date.now())
+    const known = new Set(this.listed.map((o) => o.id))
+    const made = objects.filter(
+      (o) => !known.has(o.id) && o.standalone !== true && (String(o.upload_id ?? '') === uploadId || (o.file_path && renamedFrom(o.file_path, [sent]) === sent))
+    )
+    let cleanup = 'The object it made could not be found in the listing; if one with that file_path appears, delete it in the StackSpot portal.'
+    if (made.length > 0) {
+      try {
+        await this.api.deleteIds(
+          made.map((o) => o.id),
+          doc.key
+        )
+        cleanup = `The object it made (${made.map((o) => o.id).join(', ')}) was deleted again.`
+      } catch (error) {
+        cleanup = `The object it made (${made.map((o) => o.id).join(', ')}) could not be deleted (${errorMessage(error)}); delete it in the StackSpot portal.`
+      }
+    }
+    throw new ActionError(
+      `StackSpot does not keep file_path as sent: "${sent}" came back as "${renamedTo}". The action finds its docs by file_path, so it would upload them again on every run; it stops here instead. ${cleanup}`,
+      'Only a leading "/" is taken as the same path. Report this with the output of `mode: doctor`.'
+    )
   }
 
   /**
@@ -198,6 +323,7 @@ export class StackSpotAdapter implements VendorAdapter {
       const objects = (await this.api.listObjects(attempt === 0 ? indexedAt : Date.now())).filter((o) => ownedKey(o, this.namespace) === doc.key)
       const keep = newestVersion(objects, doc, previousIds)
       if (keep) {
+        this.noteChecksum(keep, doc)
         await this.api.deleteIds(
           staleVersions(objects, keep, doc, previousIds).map((o) => o.id),
           doc.key
@@ -236,7 +362,9 @@ export class StackSpotAdapter implements VendorAdapter {
     if (strategy === 'auto' && docs.length < 2) return none
     // A doc stored several times with one copy already holding its bytes needs a clean-up, not a
     // zip: upload() keeps that copy without sending the bytes again.
-    const copies = docs.filter((d) => holdsCopyOf(d, ctx.remote.get(d.key)))
+    // A listed doc whose checksum the action cannot compare may be unchanged; a zip of it may then
+    // be "preserved" with no new object to tell it arrived. The per-file flow always makes one.
+    const copies = docs.filter((d) => holdsCopyOf(d, ctx.remote.get(d.key)) || uncomparable(ctx.remote.get(d.key)))
     const rest = docs.filter((d) => !copies.includes(d))
     if (rest.length === 0 || (strategy === 'auto' && rest.length < 2)) return none
     const result = await uploadZipBatch(rest, ctx, {
@@ -249,7 +377,9 @@ export class StackSpotAdapter implements VendorAdapter {
       namespace: this.namespace,
       hasForeignObjects: this.hasForeignObjects,
       stallMs: this.options.batchStallMs,
-      silentMs: this.options.batchSilentMs
+      silentMs: this.options.batchSilentMs,
+      knownIds: new Set(this.listed.map((o) => o.id)),
+      noteChecksum: (o, d) => this.noteChecksum(o, d)
     })
     for (const key of result.zipped) this.zipped.add(key)
     return { ...result, fallback: [...result.fallback, ...copies] }
@@ -261,4 +391,23 @@ function holdsCopyOf(doc: LocalDoc, remote: RemoteDoc | undefined): boolean {
   const checksums = remote?.meta?.checksums
   if (!remote || remote.ids.length < 2 || !Array.isArray(checksums)) return false
   return checksums.some((c: unknown) => typeof c === 'string' && matchesDigest(c, doc))
+}
+
+/** A listed doc whose checksum is absent or not a digest the action computes. */
+function uncomparable(remote: RemoteDoc | undefined): boolean {
+  const checksums = remote?.meta?.checksums
+  return remote !== undefined && Array.isArray(checksums) && checksums.some((c: unknown) => typeof c !== 'string' || !comparableChecksum(c))
+}
+
+/**
+ * Whether a listed path without folders, compared loosely, starts with the namespace (a sanitised
+ * `octo_docs_…`). Other namespaces' objects keep their folders, so they never match.
+ */
+function looseStartsWith(path: string, prefix: string): boolean {
+  const fold = (s: string) =>
+    s
+      .normalize('NFKD')
+      .replace(/[^A-Za-z0-9]/g, '')
+      .toLowerCase()
+  return !listedPath(path).includes('/') && fold(path).startsWith(fold(prefix))
 }

@@ -1,3 +1,4 @@
+// Over 350 lines: every call of the Data Integration API with the answers it may give, in one place; reading the listing's pages is in listing.ts.
 /**
  * The StackSpot Data Integration API calls for one Knowledge Source, shared by the per-file flow
  * (adapter.ts) and the zip batch (batch.ts), with the new-KS grace period both need. The vendor
@@ -12,12 +13,19 @@ import { writeUnlessLanded } from '../lost-answer.js'
 import { checkUploadUrl } from '../../upload-url.js'
 import { multipartBody } from './multipart.js'
 import { describeS3Error, presignedPostBody } from './s3.js'
-import { KnowledgeSource, UploadForm, UploadStatus, knowledgeObjects, type KnowledgeObject } from './schema.js'
+import { readPage } from '../../doctor/paging.js'
+import { ObjectPager, parseObjects } from './listing.js'
+import { KnowledgeSource, UploadForm, UploadStatus, type KnowledgeObject } from './schema.js'
 
 /** A new KS refuses uploads for a while ("async permissions", NOTES §1(d)); keep asking this long. */
 const NEW_KS_GRACE_MS = 30_000
 /** Pre-signed form lifetime; the docs' example sends 600 (its unit is disputed, NOTES §1(c)). */
 const FORM_EXPIRATION = 600
+/** How long a deleted object may stay listed (a server that deletes in the background) before the delete counts as failed. */
+const DELETE_CONFIRM_MS = 20_000
+/** How long an object whose DELETE answered 404 may stay listed: a listing that lags a moment, no more. */
+const NOT_FOUND_CONFIRM_MS = 3_000
+
 /**
  * The object listing is one unpaged array; at a few hundred bytes an object, this allows some
  * 200,000 objects, where the 16 MiB default for other answers would stop near 60,000.
@@ -43,6 +51,13 @@ export class KnowledgeSourceApi {
   private listing: { startedAt: number; promise: Promise<KnowledgeObject[]> } | undefined
   /** Object ids already reported as unusable in a URL, so each listing does not warn again. */
   private readonly reportedIds = new Set<string>()
+  /** Odd listing items and other one-time findings already reported this run. */
+  private readonly reported = new Set<string>()
+  private readonly pager = new ObjectPager()
+  /** Where processing starts: learned from the first upload (NOTES §1(b) lists both routes). */
+  private processingRoute: 'knowledge-objects' | 'file-upload' | 'none' | undefined
+  /** How long a deleted object may stay listed; tests shorten it. */
+  deleteConfirmMs = DELETE_CONFIRM_MS
 
   constructor(opts: { apiUrl: string; slug: string; tokens: TokenSource; log: Log }) {
     this.slug = opts.slug
@@ -109,25 +124,52 @@ export class KnowledgeSourceApi {
     throw new ActionError(`StackSpot refused to create Knowledge Source "${this.slug}".`)
   }
 
-  /** Every object in the KS. Concurrent callers that need a listing started after `after` share one request. */
+  /** Every object in the KS, all pages. Concurrent callers that need a listing started after `after` share one request. */
   listObjects(after = 0): Promise<KnowledgeObject[]> {
     if (this.listing && this.listing.startedAt >= after) return this.listing.promise
     const startedAt = Date.now()
-    const req: HttpRequest = { method: 'GET', url: this.ksPath('/objects'), operation: `list the objects of Knowledge Source "${this.slug}"` }
+    const operation = `list the objects of Knowledge Source "${this.slug}"`
     // A KS may hold tens of thousands of objects: a plain check of the fields we use is several times
     // faster than a schema parse, and we list after every batch.
-    const promise = this.http.request({ ...req, maxBodyBytes: MAX_LISTING_BYTES }).then((res) => {
-      const objects = knowledgeObjects(parseJson(res.text()))
-      if (!objects)
-        throw this.http.failure(req, res, 'unexpected response shape (expected an array of objects with id and file_path); the vendor API may have changed')
-      return withSafeIds(
-        objects,
-        (o) => o.id,
-        (o) => `the knowledge object${o.file_path ? ` of ${o.file_path}` : ''}`,
-        this.log,
-        this.reportedIds
-      )
-    })
+    const promise = this.pager
+      .read(async (page) => {
+        const req: HttpRequest = {
+          method: 'GET',
+          url: this.ksPath('/objects'),
+          query: page ? { page: page.number, size: page.size } : undefined,
+          operation: page ? `${operation} (page ${page.number})` : operation,
+          maxBodyBytes: MAX_LISTING_BYTES
+        }
+        const res = await this.http.request(req)
+        const body = parseJson(res.text())
+        if (!readPage(body))
+          throw this.http.failure(req, res, 'unexpected response shape (expected an array of objects with id and file_path); the vendor API may have changed')
+        return body
+      })
+      .then((read) => {
+        if (!read.followedToEnd) {
+          throw new ActionError(
+            `StackSpot's object listing of Knowledge Source "${this.slug}" is paged and could not be read to its end (${read.note}).`,
+            'The action never takes part of a listing for the whole KS (it would upload the other docs again and miss ones to delete); run `mode: doctor` and report what it shows.'
+          )
+        }
+        if (read.paged) this.once('paged', () => this.log.info(`StackSpot: the object listing is paged (${read.note}); every page is read.`))
+        const { objects, odd } = parseObjects(read.items)
+        for (const o of odd) {
+          this.once(`odd ${o.item} ${o.why}`, () =>
+            this.log.warning(
+              `StackSpot listed an object the action cannot read (${o.item}: ${o.why}); it is skipped, and nothing is changed or deleted for it. Check it in the StackSpot portal.`
+            )
+          )
+        }
+        return withSafeIds(
+          objects,
+          (o) => o.id,
+          (o) => `the knowledge object${o.file_path ? ` of ${o.file_path}` : ''}`,
+          this.log,
+          this.reportedIds
+        )
+      })
     this.listing = { startedAt, promise }
     promise.catch(() => {
       if (this.listing?.promise === promise) this.listing = undefined
@@ -135,15 +177,52 @@ export class KnowledgeSourceApi {
     return promise
   }
 
+  /** Runs `report` the first time `what` comes up this run. */
+  once(what: string, report: () => void): void {
+    if (this.reported.has(what)) return
+    this.reported.add(what)
+    report()
+  }
+
+  /**
+   * Deletes the objects, then waits until the listing no longer shows them: a DELETE's answer
+   * alone (a 404 "already gone", a 202 "accepted") never counts as deleted.
+   */
   async deleteIds(ids: readonly string[], key: string): Promise<void> {
+    if (ids.length === 0) return
+    const answers = new Map<string, number>()
     for (const objectId of ids) {
-      await this.http.request({
+      const res = await this.http.request({
         method: 'DELETE',
         url: this.ksPath(`/objects/${pathSegment(objectId, 'knowledge object id')}`),
         operation: `delete object ${objectId} (${key})`,
-        // Already gone is what we wanted.
+        // Already gone is what we wanted, if the listing agrees.
         accept: [404]
       })
+      answers.set(objectId, res.status)
+    }
+    await this.confirmGone(answers, key)
+  }
+
+  private async confirmGone(answers: ReadonlyMap<string, number>, key: string): Promise<void> {
+    const started = Date.now()
+    let wait = 200
+    for (;;) {
+      const listed = new Set((await this.listObjects(Date.now())).map((o) => o.id))
+      const still = [...answers.keys()].filter((id) => listed.has(id))
+      if (still.length === 0) return
+      // "Not found" while listed contradicts itself and no waiting mends it; only an accepted delete may lag.
+      const allowedMs = still.every((id) => answers.get(id) === 404) ? Math.min(this.deleteConfirmMs, NOT_FOUND_CONFIRM_MS) : this.deleteConfirmMs
+      if (Date.now() - started + wait > allowedMs) {
+        const how = [...new Set(still.map((id) => answers.get(id)))].map((s) => `HTTP ${s}`).join(', ')
+        throw new VendorHttpError({
+          vendor: 'StackSpot',
+          operation: `delete ${key}`,
+          detail: `object ${still.join(', ')} is still listed ${Math.round((Date.now() - started) / 1000)} s after its DELETE answered ${how}. The action relies on \`DELETE …/objects/{id}\` deleting the object the listing shows, and counts a delete only once the listing confirms it: this doc is not reported as deleted.`
+        })
+      }
+      await sleep(wait)
+      wait = Math.min(2_000, Math.round(wait * 1.5))
     }
   }
 
@@ -170,6 +249,11 @@ export class KnowledgeSourceApi {
     )
     // Checked before the bytes go out: the id names every later call about this upload.
     pathSegment(form.id, 'upload id')
+    const nulls = Object.keys(form.form).filter((k) => form.form[k] === null)
+    if (nulls.length > 0)
+      this.once('null form fields', () =>
+        this.log.info(`StackSpot: the upload form holds null in ${nulls.join(', ')}; those fields are left out of the storage upload (never sent as "null").`)
+      )
     await checkUploadUrl(form.url, `the upload URL StackSpot gave for ${key}`)
     const { body, contentType } = presignedPostBody(form.form, key, bytes)
     await writeUnlessLanded({
@@ -192,26 +276,45 @@ export class KnowledgeSourceApi {
   }
 
   /**
-   * The knowledge-objects step. Older deployments index without it (404/405): then just poll. Sent
-   * twice it might split the file twice, so a lost answer is checked against the upload's status.
+   * Starts processing: `POST /v1/file-upload/{id}/knowledge-objects`; where that route is missing
+   * (404/405), `POST /v1/file-upload/{id}` with the same body (a variant NOTES §1(b) lists); where
+   * both are missing, processing starts by itself and the status is just polled. The route found
+   * is kept for the run's other uploads. Sent twice a step might split the file twice, so a lost
+   * answer is checked against the upload's status.
    */
   async startProcessing(uploadId: string, key: string): Promise<void> {
-    const res = await writeUnlessLanded({
-      write: () =>
-        this.http.request({
-          method: 'POST',
-          url: `/v1/file-upload/${pathSegment(uploadId, 'upload id')}/knowledge-objects`,
-          operation: `start processing ${key}`,
-          json: { split_strategy: 'NONE' },
-          idempotent: false,
-          accept: [404, 405]
-        }),
-      landed: () => this.pastNew(uploadId, key),
-      what: `start processing ${key}`,
-      log: this.log
-    })
-    if (res !== 'landed' && (res.status === 404 || res.status === 405))
-      this.log.debug(`StackSpot: no knowledge-objects step for ${key} (HTTP ${res.status}); polling the upload status`)
+    const id = pathSegment(uploadId, 'upload id')
+    const routes = (['knowledge-objects', 'file-upload'] as const).filter((r) => this.processingRoute === undefined || this.processingRoute === r)
+    const missing: string[] = []
+    for (const route of routes) {
+      const url = route === 'knowledge-objects' ? `/v1/file-upload/${id}/knowledge-objects` : `/v1/file-upload/${id}`
+      const res = await writeUnlessLanded({
+        write: () =>
+          this.http.request({
+            method: 'POST',
+            url,
+            operation: `start processing ${key}`,
+            json: { split_strategy: 'NONE' },
+            idempotent: false,
+            accept: [404, 405]
+          }),
+        landed: () => this.pastNew(uploadId, key),
+        what: `start processing ${key}`,
+        log: this.log
+      })
+      if (res === 'landed' || (res.status !== 404 && res.status !== 405)) {
+        if (route === 'file-upload' && this.processingRoute === undefined)
+          this.log.info(
+            `StackSpot: \`POST /v1/file-upload/{id}/knowledge-objects\` is not available here (${missing[0]}); processing is started with \`POST /v1/file-upload/{id}\` instead.`
+          )
+        this.processingRoute = route
+        return
+      }
+      missing.push(`HTTP ${res.status}`)
+    }
+    if (this.processingRoute === undefined)
+      this.log.debug(`StackSpot: no processing step for ${key} (knowledge-objects and file-upload answered ${missing.join(', ')}); polling the upload status`)
+    this.processingRoute = 'none'
   }
 
   /** 'landed' once the upload has moved on from NEW: its file arrived and processing has begun (polling tells the rest). */
@@ -239,12 +342,10 @@ export class KnowledgeSourceApi {
       body,
       accept: [404, 405, 400, 413, 422]
     }
-    const res = await this.whenKsReady(async () => {
-      const r = await this.http.request(req)
-      if (r.status === 404 && this.justCreated()) throw this.http.failure(req, r)
-      return r
-    })
-    // 404 names a missing route here: the KS itself was found moments ago.
+    const res = await this.whenKsReady(() => this.http.request(req))
+    // 404 names a missing route here (the KS itself was found moments ago), or a KS this run just
+    // created that does not take uploads yet: either way the per-file flow, which waits out a new
+    // KS, takes the docs, rather than retrying a route that may not exist for half a minute.
     if (res.status === 405 || res.status === 404) return 'unsupported'
     if (res.status >= 400) return { refused: this.http.failure(req, res).message }
     return res.status === 202 ? 'accepted' : 'sent'

@@ -6,13 +6,13 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { forEachLimit } from '../../concurrency.js'
 import type { LocalDoc } from '../../docs/types.js'
-import { errorMessage } from '../../errors.js'
+import { ActionError, errorMessage } from '../../errors.js'
 import type { Log } from '../../log.js'
 import { storedName } from '../../namespace.js'
 import { mayHaveLanded } from '../lost-answer.js'
 import type { BatchContext, BatchResult, UploadResult } from '../types.js'
 import type { KnowledgeSourceApi } from './api.js'
-import { newestVersion, ownedByPath, staleVersions } from './objects.js'
+import { newestVersion, ownedByPath, renamedFrom, staleVersions } from './objects.js'
 import type { KnowledgeObject } from './schema.js'
 import { STACKSPOT_LIMIT_BYTES, groupForZips, unsafeEntryName, writeZip } from './zip.js'
 
@@ -40,6 +40,10 @@ export interface ZipBatchEnv {
   /** Overrides BATCH_STALL_MIN_MS and BATCH_SILENT_MAX_MS (tests). */
   stallMs?: number
   silentMs?: number
+  /** Object ids listed before the zip: anything else is new. */
+  knownIds: ReadonlySet<string>
+  /** Told of every object found for a doc, to say once when its checksum is none the action computes. */
+  noteChecksum(o: KnowledgeObject, doc: LocalDoc): void
 }
 
 /** `sent`/`accepted`: StackSpot took the zip; `refused`: this group goes per-file; `unsupported`: no batch endpoint here. */
@@ -104,6 +108,7 @@ export async function uploadZipBatch(docs: readonly LocalDoc[], ctx: BatchContex
       continue
     }
     const stale = staleVersions(byPath.get(doc.key)?.objects ?? [], keep, doc, ctx.remote.get(doc.key)?.ids ?? [])
+    env.noteChecksum(keep, doc)
     cleanups.push({ doc, keep, stale: stale.map((o) => o.id) })
   }
   await forEachLimit(cleanups, env.concurrency, async ({ doc, keep, stale }) => {
@@ -169,6 +174,7 @@ async function waitForBatch(
       firstProgressAfter ??= lastProgress - started
     }
     present = next
+    await refuseRenamed(env, sent, objects)
     const stallMs = Math.max(env.stallMs ?? BATCH_STALL_MIN_MS, 3 * (firstProgressAfter ?? 0))
     // A batch that shows nothing at all for this long was not taken; the per-file flow says why.
     const silent = firstProgressAfter === undefined && Date.now() - started > (env.silentMs ?? BATCH_SILENT_MAX_MS)
@@ -177,4 +183,34 @@ async function waitForBatch(
     await sleep(wait)
     wait = Math.min(env.maxPollMs, wait * 2)
   }
+}
+
+/**
+ * New objects that are zip entries under a changed name (a server that sanitises file paths): the
+ * action could never find them again and would upload them on every run. They are deleted again
+ * and the run stops naming the assumption.
+ */
+async function refuseRenamed(env: ZipBatchEnv, sent: readonly LocalDoc[], objects: readonly KnowledgeObject[]): Promise<void> {
+  const names = sent.map((d) => storedName(env.namespace, d.key))
+  const renamed = objects.flatMap((o) => {
+    if (env.knownIds.has(o.id) || o.standalone === true || !o.file_path) return []
+    const from = renamedFrom(o.file_path, names)
+    return from === undefined ? [] : [{ o, from }]
+  })
+  if (renamed.length === 0) return
+  let cleanup: string
+  try {
+    await env.api.deleteIds(
+      renamed.map((r) => r.o.id),
+      'zip entries listed under another name'
+    )
+    cleanup = `The ${renamed.length} objects listed under changed names were deleted again.`
+  } catch (error) {
+    cleanup = `The objects listed under changed names (${renamed.map((r) => r.o.id).join(', ')}) could not all be deleted (${errorMessage(error)}); delete them in the StackSpot portal.`
+  }
+  const first = renamed[0]!
+  throw new ActionError(
+    `StackSpot does not keep file_path as sent: the zip entry "${first.from}" is listed as "${first.o.file_path}"${renamed.length > 1 ? ` (and ${renamed.length - 1} more)` : ''}. The action finds its docs by file_path, so it would upload them again on every run; it stops here instead. ${cleanup}`,
+    'Only a leading "/" is taken as the same path. Report this with the output of `mode: doctor`.'
+  )
 }

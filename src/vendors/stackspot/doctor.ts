@@ -8,7 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { checksumAlgorithm } from '../../doctor/canary.js'
-import { describeShape, jsonBody, readAllPages } from '../../doctor/paging.js'
+import { describeShape, jsonBody } from '../../doctor/paging.js'
 import { duration, pollUntil } from '../../doctor/poll.js'
 import type { DoctorSession } from '../../doctor/session.js'
 import type { DoctorEnv, VendorDoctor } from '../../doctor/contract.js'
@@ -22,28 +22,39 @@ import { KnowledgeSourceApi } from './api.js'
 import { requireCredential, stackSpotTokens } from './auth.js'
 import { multipartBody } from './multipart.js'
 import { describeS3Error, presignedPostBody } from './s3.js'
-import { statusKind } from './schema.js'
+import { ObjectPager } from './listing.js'
+import { isKnownStatus, statusKind } from './schema.js'
 import { stackSpotSettings } from './settings.js'
 import { zipInMemory } from './zip.js'
 
 const ASSUMPTIONS: readonly Assumption[] = [
-  { id: 'objects-listing', text: 'The object listing answers every object at once: one JSON array, no pages', source: '[3p] SYNC, IDX-4' },
+  {
+    id: 'objects-listing',
+    text: 'The object listing can be read to its end: one JSON array, or pages the action follows (v2 `page`/`size`)',
+    source: '[3p] SYNC, IDX-4'
+  },
   { id: 'object-fields', text: 'Every listed object has an `id`, and its `file_path` and `checksum` are strings or null', source: '[3p] SYNC' },
-  { id: 'upload-form', text: 'The upload form answers an `id`, a `url` and `form` fields that are all strings', source: '[doc] + [3p] STKAI, LIN' },
-  { id: 'processing-step', text: '`POST /v1/file-upload/{id}/knowledge-objects` starts processing an upload', source: '[3p] SYNC, IDX-3' },
+  {
+    id: 'upload-form',
+    text: 'The upload form answers an `id`, a `url` and `form` fields that are strings (a null one is left out)',
+    source: '[doc] + [3p] STKAI, LIN'
+  },
+  {
+    id: 'processing-step',
+    text: '`POST /v1/file-upload/{id}/knowledge-objects` starts processing an upload, or `POST /v1/file-upload/{id}` where that is missing',
+    source: '[3p] SYNC, IDX-3, LIN'
+  },
   { id: 'status-words', text: 'Processing ends in `INDEXED` (or COMPLETED, DONE, EMBEDDED), a failure in `…ERROR` or `FAILED`', source: '[3p] IDX-3' },
-  { id: 'file-path', text: 'The listed `file_path` is the `file_name` sent, unchanged', source: '[3p] SYNC; [gap]' },
+  { id: 'file-path', text: 'The listed `file_path` is the `file_name` sent, unchanged (a leading `/` aside)', source: '[3p] SYNC; [gap]' },
   { id: 'checksum', text: 'The listed `checksum` is the hex SHA-256, SHA-1 or MD5 of the bytes', source: '[gap] NOTES §1(e)' },
   {
     id: 'zip-batch',
-    text: '`POST …/objects/batch` takes a zip, and its file then appears in the listing under its path',
+    text: '`POST …/objects/batch` takes a zip and lists its file under its path, or is missing (404/405) and docs go one by one',
     source: '[doc] path inferred; answer [gap]'
   },
   { id: 'delete-object', text: '`DELETE …/objects/{id}` removes the object from the listing', source: '[3p] SYNC' }
 ]
 
-/** Status words public clients report on the way to INDEXED; any other pending word is unknown. */
-const KNOWN_PENDING = new Set(['NEW', 'PROCESSING', 'SPLITTED'])
 /** A new KS refuses uploads for a while ("async permissions", NOTES §1(d)); the sync waits this long too. */
 const NEW_KS_GRACE_MS = 30_000
 /** A clean-up waits at most this long for a half-processed canary to show up so it can be deleted. */
@@ -62,6 +73,7 @@ class StackSpotDoctor implements VendorDoctor {
   private readonly http: HttpClient
   private readonly s3: HttpClient
   private readonly zipKey: string
+  private readonly pager = new ObjectPager()
   private uploadId: string | undefined
   /** The bytes may be in storage: from here on a canary object may appear. */
   private bytesSent = false
@@ -87,8 +99,9 @@ class StackSpotDoctor implements VendorDoctor {
     return `/v1/knowledge-sources/${encodeURIComponent(this.slug)}${suffix}`
   }
 
-  private async objects(): Promise<{ items: unknown[]; read: Awaited<ReturnType<typeof readAllPages>> }> {
-    const read = await readAllPages(async (page) => {
+  private async objects(): Promise<{ items: unknown[]; read: Awaited<ReturnType<ObjectPager['read']>> }> {
+    // The adapter's own pager, so the report says what the sync does with this listing.
+    const read = await this.pager.read(async (page) => {
       const res = await this.http.request({
         method: 'GET',
         url: this.ksPath('/objects'),
@@ -104,7 +117,9 @@ class StackSpotDoctor implements VendorDoctor {
     this.newKs = store.created
     const { items, read } = await this.objects()
     Object.assign(s.listing, { total: items.length, pages: read.pages, paged: read.paged, followedToEnd: read.followedToEnd, note: read.note })
-    if (read.paged) s.notHeld('objects-listing', `paged: ${read.note}`)
+    if (!read.followedToEnd)
+      s.notHeld('objects-listing', `paged, not followed to the end: ${read.note}`, 'the sync stops rather than take part of the listing for all of it')
+    else if (read.paged) s.held('objects-listing', `paged: ${read.note}`, 'the sync reads every page')
     else s.held('objects-listing', read.note)
     for (const item of items) {
       const why = oddObject(item)
@@ -140,8 +155,16 @@ class StackSpotDoctor implements VendorDoctor {
         throw new Error('the upload form answer lacks an id, a url or form fields')
       }
       const strings = Object.fromEntries(Object.entries(fields).filter((e): e is [string, string] => typeof e[1] === 'string'))
-      const others = Object.entries(fields).filter(([, v]) => typeof v !== 'string')
-      if (others.length === 0) s.held('upload-form', `HTTP ${res.status}: an id, a url and ${Object.keys(strings).length} string form fields`)
+      const nulls = Object.keys(fields).filter((k) => fields[k] === null)
+      const others = Object.entries(fields).filter(([, v]) => typeof v !== 'string' && v !== null)
+      if (others.length === 0 && nulls.length > 0) {
+        s.observe('stackspot.null_form_fields', nulls)
+        s.held(
+          'upload-form',
+          `HTTP ${res.status}: an id, a url, ${Object.keys(strings).length} string form fields and null in ${nulls.join(', ')}`,
+          'null fields are left out of the storage upload, as the sync does'
+        )
+      } else if (others.length === 0) s.held('upload-form', `HTTP ${res.status}: an id, a url and ${Object.keys(strings).length} string form fields`)
       else
         s.notHeld(
           'upload-form',
@@ -174,13 +197,10 @@ class StackSpotDoctor implements VendorDoctor {
       const ko = await this.http.request(this.processingRequest(`/v1/file-upload/${pathSegment(form.id, 'upload id')}/knowledge-objects`))
       if (ko.status < 300) return s.held('processing-step', `HTTP ${ko.status}`)
       const older = await this.http.request(this.processingRequest(`/v1/file-upload/${pathSegment(form.id, 'upload id')}`))
-      s.notHeld(
-        'processing-step',
-        `knowledge-objects answered HTTP ${ko.status}; \`POST /v1/file-upload/{id}\` answered HTTP ${older.status}`,
-        older.status < 300
-          ? 'this deployment starts processing at /v1/file-upload/{id}'
-          : 'neither route exists here; the status below shows whether processing starts by itself'
-      )
+      const observed = `knowledge-objects answered HTTP ${ko.status}; \`POST /v1/file-upload/{id}\` answered HTTP ${older.status}`
+      s.observe('stackspot.processing_route', older.status < 300 ? 'file-upload' : 'none')
+      if (older.status < 300) s.held('processing-step', observed, 'this deployment starts processing at /v1/file-upload/{id}, as the sync then does')
+      else s.notHeld('processing-step', observed, 'neither route exists here; the status below shows whether processing starts by itself')
     })
 
     await s.step('Wait for StackSpot to process the canary', () => this.waitProcessed(s))
@@ -229,7 +249,7 @@ class StackSpotDoctor implements VendorDoctor {
         if (words.at(-1) !== status) words.push(status)
         const kind = statusKind(status)
         if (kind !== 'pending') return { kind, status, error }
-        if (KNOWN_PENDING.has(status.toUpperCase())) return undefined
+        if (isKnownStatus(status)) return undefined
         // A word nobody reported: an error description, or the canary already listed, tells what it means.
         if (error) return { kind: 'unknown failure' as const, status, error }
         if ((await this.canaryObjects(this.isFileCanary)).length > 0) return { kind: 'listed' as const, status, error }
@@ -241,19 +261,19 @@ class StackSpotDoctor implements VendorDoctor {
     const seen = words.join(' → ')
     if (!value) {
       const last = words.at(-1) ?? ''
-      if (!KNOWN_PENDING.has(last.toUpperCase())) s.notHeld('status-words', `${seen}, and no object after ${duration(ms)}`)
+      if (!isKnownStatus(last)) s.notHeld('status-words', `${seen}, and no object after ${duration(ms)}`)
       throw new Error(`the canary is still ${last} after ${duration(ms)} (processing-timeout)`)
     }
     this.processing = value.kind === 'failed' || value.kind === 'unknown failure' ? 'failed' : 'done'
     if (value.kind === 'unknown failure') {
-      s.notHeld('status-words', `${seen}, with error_description "${value.error}"`, 'the action would wait for a word it knows until processing-timeout')
+      s.notHeld('status-words', `${seen}, with error_description "${value.error}"`, 'the sync takes an unknown word with an error description as a failure')
       throw new Error(`StackSpot could not process the canary: ${value.status}: ${value.error}`)
     }
     if (value.kind === 'listed') {
       s.notHeld(
         'status-words',
         `${seen}; the canary was already listed while the status said ${value.status}`,
-        'the action waits for a word it knows until processing-timeout'
+        'the sync logs the word and takes a doc as processed once it is listed'
       )
       return
     }
@@ -295,7 +315,10 @@ class StackSpotDoctor implements VendorDoctor {
     )
     const paths = [...new Set(found.map((o) => String(o.file_path)))]
     if (paths.length === 1 && paths[0] === canary.key) s.held('file-path', `"${canary.key}"${found.length > 1 ? ` (${found.length} objects)` : ''}`)
-    else
+    else if (paths.length === 1 && paths[0] === `/${canary.key}`) {
+      s.observe('stackspot.file_path_leading_slash', true)
+      s.held('file-path', `sent "${canary.key}", listed as "${paths[0]}"`, 'a leading / is stripped by the sync')
+    } else
       s.notHeld(
         'file-path',
         `sent "${canary.key}", listed as ${paths.map((p) => `"${p}"`).join(', ')}${paths.some((p) => p === `/${canary.key}`) ? ' (a leading /)' : ''}`
@@ -338,7 +361,7 @@ class StackSpotDoctor implements VendorDoctor {
     if (res.status === 404 || res.status === 405) {
       this.zipSent = false
       s.observe('stackspot.zip_batch', 'unsupported')
-      s.notHeld('zip-batch', `not supported here (HTTP ${res.status})`, 'the action then uploads docs one by one')
+      s.held('zip-batch', `not supported here (HTTP ${res.status})`, 'the sync uploads docs one by one')
       return
     }
     if (res.status >= 400) {
@@ -372,7 +395,7 @@ class StackSpotDoctor implements VendorDoctor {
     s.observe('stackspot.zip_batch', mode)
     const when = attempts === 1 ? 'listed right after the answer' : `listed after ${duration(ms)}`
     const path = String(found[0]!.file_path)
-    if (path === this.zipKey) s.held('zip-batch', `supported, ${mode}: HTTP ${res.status}, ${when}`)
+    if (path.replace(/^\/+/, '') === this.zipKey) s.held('zip-batch', `supported, ${mode}: HTTP ${res.status}, ${when}`)
     else s.notHeld('zip-batch', `supported, ${mode} (HTTP ${res.status}, ${when}), but the file is listed as "${path}"`)
   }
 

@@ -21,7 +21,43 @@ export interface PathObjects {
  */
 export function ownedKey(o: KnowledgeObject, namespace: string): string | undefined {
   if (o.standalone === true || typeof o.file_path !== 'string') return undefined
-  return keyInNamespace(namespace, o.file_path)
+  return keyInNamespace(namespace, listedPath(o.file_path))
+}
+
+/**
+ * A listed `file_path` as the name it was uploaded with: some servers list paths with a leading
+ * `/` (an S3-style key); no name the action sends starts with one, so stripping it is safe.
+ */
+export function listedPath(filePath: string): string {
+  return filePath.replace(/^\/+/, '')
+}
+
+/** A name compared loosely: accents folded, only letters and digits kept, case ignored. */
+function loose(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[^\p{L}\p{N}]/gu, '')
+    .replace(/[^ -~]/g, '')
+    .toLowerCase()
+}
+
+/**
+ * The sent name a listed path stands for when the server changed it: the same letters and digits
+ * (a sanitised path), or, for a path without folders, the same file name. Undefined when it is
+ * none of `sent` (or one of them exactly).
+ */
+export function renamedFrom(listed: string, sent: readonly string[]): string | undefined {
+  const path = listedPath(listed)
+  if (sent.includes(path)) return undefined
+  const l = loose(path)
+  if (l === '') return undefined
+  const base = (p: string) => loose(p.split('/').pop() ?? p)
+  return sent.find((s) => loose(s) === l) ?? (path.includes('/') ? undefined : sent.find((s) => base(s) === l))
+}
+
+/** Whether a checksum has the form of a hex SHA-256, SHA-1 or MD5: the digests the action computes. */
+export function comparableChecksum(checksum: string | null | undefined): boolean {
+  return typeof checksum === 'string' && /^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})$/i.test(checksum)
 }
 
 /** The namespace's objects grouped by doc key, oldest first within a key. */

@@ -2,10 +2,13 @@ import { multipartBody } from './multipart.js'
 
 /**
  * The body of a pre-signed S3 POST: every form field the upload form returned, then the file as
- * the LAST part (S3 ignores fields after the file).
+ * the LAST part (S3 ignores fields after the file). A null field is left out: the policy S3 checks
+ * does not cover it, and the text "null" would be refused (or worse, signed as a token).
  */
-export function presignedPostBody(form: Readonly<Record<string, string>>, fileName: string, bytes: Buffer): { body: Buffer; contentType: string } {
-  const fields = Object.entries(form).map(([name, value]) => ({ name, value }))
+export function presignedPostBody(form: Readonly<Record<string, string | null>>, fileName: string, bytes: Buffer): { body: Buffer; contentType: string } {
+  const fields = Object.entries(form)
+    .filter((e): e is [string, string] => e[1] !== null)
+    .map(([name, value]) => ({ name, value }))
   return multipartBody([...fields, { name: 'file', value: bytes, filename: fileName.split('/').pop() || 'file' }])
 }
 
