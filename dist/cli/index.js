@@ -59955,7 +59955,7 @@ module.exports = __nccwpck_require__(9023).deprecate;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7478);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9879);
 /* harmony import */ var _output_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6657);
 // The `knowledge-sync` command (bin in package.json), bundled to dist/cli/index.js.
 
@@ -59968,7 +59968,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7478:
+/***/ 9879:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -62850,9 +62850,9 @@ const $ZodUndefined = /*@__PURE__*/ (/* unused pure expression or super */ null 
         return payload;
     };
 })));
-const $ZodNull = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodNull", (inst, def) => {
+const $ZodNull = /*@__PURE__*/ $constructor("$ZodNull", (inst, def) => {
     $ZodType.init(inst, def);
-    inst._zod.pattern = regexes.null;
+    inst._zod.pattern = _null;
     inst._zod.values = new Set([null]);
     inst._zod.parse = (payload, _ctx) => {
         const input = payload.value;
@@ -62866,7 +62866,7 @@ const $ZodNull = /*@__PURE__*/ (/* unused pure expression or super */ null && (c
         });
         return payload;
     };
-})));
+});
 const $ZodAny = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodAny", (inst, def) => {
     $ZodType.init(inst, def);
     inst._zod.parse = (payload) => payload;
@@ -65247,7 +65247,7 @@ function api_undefined(Class, params) {
 function api_null(Class, params) {
     return new Class({
         type: "null",
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 // @__NO_SIDE_EFFECTS__
@@ -68807,13 +68807,13 @@ function schemas_undefined(params) {
     return core._undefined(ZodUndefined, params);
 }
 
-const ZodNull = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodNull", (inst, def) => {
-    core.$ZodNull.init(inst, def);
+const ZodNull = /*@__PURE__*/ $constructor("ZodNull", (inst, def) => {
+    $ZodNull.init(inst, def);
     ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.nullProcessor(inst, ctx, json, params);
-})));
+    inst._zod.processJSONSchema = (ctx, json, params) => nullProcessor(inst, ctx, json, params);
+});
 function schemas_null(params) {
-    return core._null(ZodNull, params);
+    return api_null(ZodNull, params);
 }
 
 const ZodAny = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodAny", (inst, def) => {
@@ -71030,10 +71030,13 @@ function quote(value) {
 
 /**
  * The body of a pre-signed S3 POST: every form field the upload form returned, then the file as
- * the LAST part (S3 ignores fields after the file).
+ * the LAST part (S3 ignores fields after the file). A null field is left out: the policy S3 checks
+ * does not cover it, and the text "null" would be refused (or worse, signed as a token).
  */
 function presignedPostBody(form, fileName, bytes) {
-    const fields = Object.entries(form).map(([name, value]) => ({ name, value }));
+    const fields = Object.entries(form)
+        .filter((e) => e[1] !== null)
+        .map(([name, value]) => ({ name, value }));
     return multipartBody([...fields, { name: 'file', value: bytes, filename: fileName.split('/').pop() || 'file' }]);
 }
 /** S3 answers with XML: pull out `<Code>` and `<Message>` for the user. */
@@ -71043,6 +71046,139 @@ function describeS3Error(_status, _body, text) {
     if (!code && !message)
         return undefined;
     return [code, message].filter(Boolean).join(': ');
+}
+
+;// CONCATENATED MODULE: ./src/doctor/paging.ts
+/**
+ * Reading a listing whose paging the vendor does not document: a plain array, or a wrapper
+ * (`items`, `content`, `data`\u2026) with page fields of any of the common spellings, at the top or in
+ * a `pagination`/`page`/`meta` object. The doctor follows such pages to the end and says how.
+ */
+
+const ITEM_KEYS = ['items', 'content', 'data', 'objects', 'results', 'sources', 'entries'];
+const PAGE_KEYS = ['page', 'number', 'page_number', 'pageNumber', 'current_page', 'currentPage', 'page_no'];
+const SIZE_KEYS = ['size', 'limit', 'page_size', 'pageSize', 'per_page'];
+const TOTAL_KEYS = ['total', 'totalElements', 'total_elements', 'totalItems', 'total_count'];
+const TOTAL_PAGES_KEYS = ['totalPages', 'total_pages'];
+const HAS_NEXT_KEYS = ['hasNext', 'has_next', 'has_more', 'hasMore'];
+const LAST_KEYS = ['last', 'isLast', 'is_last'];
+/** One listing answer; undefined when it is neither an array nor a wrapper around one. */
+function readPage(body, readBefore = 0) {
+    if (Array.isArray(body))
+        return { items: body, paged: false, next: 'end', zeroBased: false, fields: {} };
+    if (!isRecord(body))
+        return undefined;
+    const itemKey = ITEM_KEYS.find((k) => Array.isArray(body[k]));
+    if (!itemKey)
+        return undefined;
+    const items = body[itemKey];
+    const fields = {};
+    for (const holder of [body, body.pagination, body.page, body.meta, body.pageable]) {
+        if (!isRecord(holder))
+            continue;
+        for (const [k, v] of Object.entries(holder)) {
+            if (k !== itemKey && (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' || v === null))
+                fields[k] ??= v;
+        }
+    }
+    const num = (keys) => {
+        const key = keys.find((k) => typeof fields[k] === 'number');
+        return key === undefined ? undefined : { key, value: fields[key] };
+    };
+    const bool = (keys) => keys.map((k) => fields[k]).find((v) => typeof v === 'boolean');
+    const page = num(PAGE_KEYS);
+    const size = num(SIZE_KEYS);
+    const total = num(TOTAL_KEYS);
+    const totalPages = num(TOTAL_PAGES_KEYS);
+    const hasNext = bool(HAS_NEXT_KEYS);
+    const last = bool(LAST_KEYS);
+    const paged = [page, size, total, totalPages].some((f) => f !== undefined) || hasNext !== undefined || last !== undefined || typeof fields.next === 'string';
+    // Spring pages count from 0 (`number`); most others from 1.
+    const zeroBased = page?.key === 'number' || page?.value === 0;
+    let next = 'unknown';
+    if (!paged || items.length === 0)
+        next = 'end';
+    else if (hasNext !== undefined)
+        next = hasNext ? 'more' : 'end';
+    else if (last !== undefined)
+        next = last ? 'end' : 'more';
+    else if (totalPages && page)
+        next = (zeroBased ? page.value + 1 : page.value) < totalPages.value ? 'more' : 'end';
+    else if (total)
+        next = readBefore + items.length < total.value ? 'more' : 'end';
+    return { items, itemKey, paged, next, page: page?.value, zeroBased, size: size?.value, total: total?.value, fields };
+}
+/**
+ * Every item of a listing: the first answer, then (when it is a page) the following pages by
+ * number until the page fields or an empty page say it ended. A server that answers the same page
+ * again (it ignores the page parameter) is caught, not looped on.
+ */
+async function readAllPages(fetchPage, maxPages = 10_000) {
+    const firstBody = await fetchPage(undefined);
+    const first = readPage(firstBody);
+    if (!first)
+        throw new Error(`the listing is neither a JSON array nor an object holding one (${describeShape(firstBody)})`);
+    if (!first.paged) {
+        const note = first.itemKey ? `one answer of ${first.items.length} in \`${first.itemKey}\`, no page fields` : `a plain JSON array of ${first.items.length}`;
+        return { items: first.items, pages: 1, paged: false, followedToEnd: true, note };
+    }
+    const items = [...first.items];
+    const fields = Object.entries(first.fields)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(', ');
+    const size = first.size ?? Math.max(first.items.length, 1);
+    let number = first.page ?? (first.zeroBased ? 0 : 1);
+    const firstIds = new Set([itemId(first.items[0])]);
+    let pages = 1;
+    let next = first.next;
+    while (next !== 'end') {
+        if (pages >= maxPages)
+            return { items, pages, paged: true, followedToEnd: false, note: `pages (${fields}); stopped after ${maxPages} pages` };
+        number++;
+        const page = readPage(await fetchPage({ number, size }), items.length);
+        if (!page)
+            return { items, pages, paged: true, followedToEnd: false, note: `pages (${fields}); page ${number} had another shape` };
+        if (page.items.length === 0)
+            break;
+        const id = itemId(page.items[0]);
+        if (id !== undefined && firstIds.has(id)) {
+            return {
+                items,
+                pages,
+                paged: true,
+                followedToEnd: false,
+                note: `pages (${fields}); page ${number} repeated an earlier page, so the server ignores the page parameter`
+            };
+        }
+        firstIds.add(id);
+        items.push(...page.items);
+        pages++;
+        next = page.next;
+    }
+    return { items, pages, paged: true, followedToEnd: true, note: `pages (${fields}); ${pages} pages followed to the end` };
+}
+function itemId(item) {
+    if (!isRecord(item))
+        return JSON.stringify(item);
+    const id = item.id ?? item.public_id;
+    return id === undefined ? JSON.stringify(item) : String(id);
+}
+/** A short description of a body's shape for messages, never its content. */
+function describeShape(body) {
+    if (Array.isArray(body))
+        return `an array of ${body.length}`;
+    if (isRecord(body))
+        return `an object with ${Object.keys(body).slice(0, 8).join(', ') || 'no keys'}`;
+    return body === undefined ? 'not JSON' : typeof body;
+}
+/** A response body as JSON, or undefined when it is not JSON. */
+function jsonBody(res) {
+    try {
+        return JSON.parse(res.text());
+    }
+    catch {
+        return undefined;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/vendors/stackspot/schema.ts
@@ -71060,9 +71196,9 @@ const KnowledgeObject = looseObject({
     created_at: schemas_string().nullish()
 });
 /**
- * The object listing: a plain array per the public clients; a paged wrapper (`items`, `content`,
- * `data`) is accepted in case the API grows one. Undefined when the shape is not that. Checked by
- * hand rather than by zod: a KS may hold tens of thousands of objects and this runs after every batch.
+ * The object listing, strictly: a plain array per the public clients, or a paged wrapper (`items`,
+ * `content`, `data`); undefined when the shape is not that or any item is odd. The sync reads
+ * listings item by item instead (listing.ts): one odd item is reported and skipped there.
  */
 function knowledgeObjects(body) {
     let list = body;
@@ -71074,49 +71210,192 @@ function knowledgeObjects(body) {
         return undefined;
     const out = [];
     for (const item of list) {
-        if (typeof item !== 'object' || item === null)
+        const parsed = schema_parseObject(item);
+        if (typeof parsed === 'string')
             return undefined;
-        const o = item;
-        const id = typeof o.id === 'string' && o.id !== '' ? o.id : typeof o.id === 'number' ? String(o.id) : undefined;
-        if (id === undefined)
-            return undefined;
-        const optionalString = (v) => (typeof v === 'string' ? v : v === null || v === undefined ? null : undefined);
-        const file_path = optionalString(o.file_path);
-        const checksum = optionalString(o.checksum);
-        // Only used to order versions; a timestamp in another form must not make the listing unreadable.
-        const created_at = typeof o.created_at === 'string' ? o.created_at : typeof o.created_at === 'number' ? new Date(o.created_at).toISOString() : null;
-        if (file_path === undefined || checksum === undefined)
-            return undefined;
-        if (o.standalone !== undefined && o.standalone !== null && typeof o.standalone !== 'boolean')
-            return undefined;
-        out.push({ ...o, id, file_path, checksum, created_at, standalone: o.standalone ?? null });
+        out.push(parsed);
     }
     return out;
+}
+/**
+ * One listed object, or why the action cannot read it. Checked by hand rather than by zod: a KS
+ * may hold tens of thousands of objects and this runs after every batch.
+ */
+function schema_parseObject(item) {
+    if (typeof item !== 'object' || item === null || Array.isArray(item))
+        return 'not an object';
+    const o = item;
+    const id = typeof o.id === 'string' && o.id !== '' ? o.id : typeof o.id === 'number' ? String(o.id) : undefined;
+    if (id === undefined)
+        return 'no id';
+    const optionalString = (v) => (typeof v === 'string' ? v : v === null || v === undefined ? null : undefined);
+    const file_path = optionalString(o.file_path);
+    const checksum = optionalString(o.checksum);
+    // Only used to order versions; a timestamp in another form must not make the listing unreadable.
+    const created_at = typeof o.created_at === 'string' ? o.created_at : typeof o.created_at === 'number' ? new Date(o.created_at).toISOString() : null;
+    if (file_path === undefined)
+        return `file_path is ${typeof o.file_path}`;
+    if (checksum === undefined)
+        return `checksum is ${typeof o.checksum}`;
+    if (o.standalone !== undefined && o.standalone !== null && typeof o.standalone !== 'boolean')
+        return `standalone is ${typeof o.standalone}`;
+    return { ...o, id, file_path, checksum, created_at, standalone: o.standalone ?? null };
 }
 const KnowledgeSource = looseObject({
     slug: schemas_string().nullish(),
     name: schemas_string().nullish()
 });
+/**
+ * `form` values are strings per the docs' script; a null (a credential without a session token)
+ * is kept here and left out of the storage upload (s3.ts), never sent as the text "null".
+ */
 const UploadForm = looseObject({
     id: Id,
     url: schemas_string().url(),
-    form: record(schemas_string(), schemas_string())
+    form: record(schemas_string(), union([schemas_string(), schemas_null()]))
 });
 const UploadStatus = looseObject({
     status: schemas_string(),
-    error_description: schemas_string().nullish()
+    error_description: schemas_string().nullish(),
+    file_name: schemas_string().nullish()
 });
 /** Upload statuses: NOTES \u00a71(d) reports INDEXED for success; the others are accepted defensively. */
 function statusKind(status) {
     const s = status.toUpperCase();
     if (['INDEXED', 'COMPLETED', 'DONE', 'EMBEDDED'].includes(s))
         return 'done';
-    if (s.endsWith('ERROR') || s === 'FAILED' || s === 'FAILURE')
+    if (s.endsWith('ERROR') || s === 'FAILED' || s === 'FAILURE' || s.endsWith('_FAILED'))
         return 'failed';
     return 'pending';
 }
+/** Pending words public clients report (NOTES \u00a71(d)) or that plainly mean "not yet"; any other pending word is unknown. */
+const KNOWN_PENDING = new Set(['NEW', 'PROCESSING', 'SPLITTED', 'SPLITTING', 'PENDING', 'QUEUED', 'IN_PROGRESS', 'INDEXING', 'EMBEDDING', 'UPLOADED']);
+/** A status word the action knows: a done or failed word, or a known pending one. */
+function isKnownStatus(status) {
+    return statusKind(status) !== 'pending' || KNOWN_PENDING.has(status.toUpperCase());
+}
+
+;// CONCATENATED MODULE: ./src/vendors/stackspot/listing.ts
+/**
+ * Reading a Knowledge Source's object listing to its end. Public clients see one JSON array; a
+ * v2-style listing is paged (`page`/`size`, NOTES \u00a71(b)), either in a wrapper with page fields or
+ * as a bare page-sized array that says nothing of more pages. Taking a first page for the whole KS
+ * would upload its other docs again and never delete them, so every shape is followed to its end.
+ */
+
+
+
+/**
+ * A bare array of this many objects may be a server's first page: page sizes are round numbers
+ * (10, 20, 50, 100\u2026 or a power of two). Any other count is a whole listing, since a paging server
+ * fills its first page.
+ */
+function mayBeFirstPage(count) {
+    return count >= 2 && (count % 5 === 0 || (count & (count - 1)) === 0);
+}
+/**
+ * Reads listings, remembering across calls what the server showed of its paging, so a server that
+ * ignores the paging parameters is asked once per run, not after every batch.
+ */
+class ObjectPager {
+    /** Asking a bare array for its second page answered the first again: the listing is never paged. */
+    ignoresPages = false;
+    async read(fetchPage) {
+        let first;
+        const read = await readAllPages(async (page) => {
+            const body = await fetchPage(page);
+            if (!page)
+                first = body;
+            return body;
+        });
+        if (read.paged || !Array.isArray(first) || this.ignoresPages || !mayBeFirstPage(first.length))
+            return read;
+        return this.followBareArray(fetchPage, first);
+    }
+    /**
+     * A bare array that may be page one. Whether pages count from 0 or 1 is unknown: asking `page=1`
+     * tells (the same answer again: from 1, or no paging; new items: from 0).
+     */
+    async followBareArray(fetchPage, first) {
+        const size = first.length;
+        const firstId = listing_itemId(first[0]);
+        const pageAt = async (number) => {
+            const body = await fetchPage({ number, size });
+            return Array.isArray(body) ? body : readPage(body)?.items;
+        };
+        const plain = (note) => ({ items: first, pages: 1, paged: false, followedToEnd: true, note });
+        const one = await pageAt(1);
+        if (one === undefined)
+            return plain(`a plain JSON array of ${size} (asked for page 1, the answer had another shape)`);
+        let number;
+        let base;
+        let page;
+        if (one.length > 0 && listing_itemId(one[0]) === firstId) {
+            base = 1;
+            number = 2;
+            const two = await pageAt(2);
+            if (two === undefined)
+                return plain(`a plain JSON array of ${size} (asked for page 2, the answer had another shape)`);
+            if (two.length > 0 && listing_itemId(two[0]) === firstId) {
+                this.ignoresPages = true;
+                return plain(`a plain JSON array of ${size}; the paging parameters are ignored`);
+            }
+            page = two;
+        }
+        else {
+            base = 0;
+            number = 1;
+            page = one;
+        }
+        const items = [...first];
+        const seen = new Set([firstId]);
+        let pages = 1;
+        while (page.length > 0) {
+            const id = listing_itemId(page[0]);
+            if (seen.has(id)) {
+                const note = `bare arrays of ${size} a page (page from ${base}); page ${number} repeated an earlier page`;
+                return { items, pages, paged: true, followedToEnd: false, note };
+            }
+            seen.add(id);
+            items.push(...page);
+            pages++;
+            if (page.length < size)
+                break;
+            number++;
+            const next = await pageAt(number);
+            if (next === undefined)
+                return { items, pages, paged: true, followedToEnd: false, note: `bare arrays of ${size} a page; page ${number} had another shape` };
+            page = next;
+        }
+        return { items, pages, paged: true, followedToEnd: true, note: `bare arrays of ${size} a page (page from ${base}); ${pages} pages followed to the end` };
+    }
+}
+function listing_itemId(item) {
+    return isRecord(item) && item.id !== undefined && item.id !== null ? String(item.id) : JSON.stringify(item);
+}
+/** The listing's items read one by one: the readable objects, and why each other one is not. */
+function parseObjects(items) {
+    const objects = [];
+    const odd = [];
+    for (const item of items) {
+        const parsed = schema_parseObject(item);
+        if (typeof parsed === 'string')
+            odd.push({ why: parsed, item: describeItem(item) });
+        else
+            objects.push(parsed);
+    }
+    return { objects, odd };
+}
+/** Enough of an odd item to find it in the portal, never its content. */
+function describeItem(item) {
+    if (!isRecord(item))
+        return JSON.stringify(item)?.slice(0, 80) ?? String(item);
+    const id = item.id === undefined ? 'no id' : `id ${JSON.stringify(item.id)}`;
+    return typeof item.file_path === 'string' ? `${id}, file_path ${JSON.stringify(item.file_path)}` : id;
+}
 
 ;// CONCATENATED MODULE: ./src/vendors/stackspot/api.ts
+// Over 350 lines: every call of the Data Integration API with the answers it may give, in one place; reading the listing's pages is in listing.ts.
 /**
  * The StackSpot Data Integration API calls for one Knowledge Source, shared by the per-file flow
  * (adapter.ts) and the zip batch (batch.ts), with the new-KS grace period both need. The vendor
@@ -71131,10 +71410,16 @@ function statusKind(status) {
 
 
 
+
+
 /** A new KS refuses uploads for a while ("async permissions", NOTES \u00a71(d)); keep asking this long. */
 const NEW_KS_GRACE_MS = 30_000;
 /** Pre-signed form lifetime; the docs' example sends 600 (its unit is disputed, NOTES \u00a71(c)). */
 const FORM_EXPIRATION = 600;
+/** How long a deleted object may stay listed (a server that deletes in the background) before the delete counts as failed. */
+const DELETE_CONFIRM_MS = 20_000;
+/** How long an object whose DELETE answered 404 may stay listed: a listing that lags a moment, no more. */
+const NOT_FOUND_CONFIRM_MS = 3_000;
 /**
  * The object listing is one unpaged array; at a few hundred bytes an object, this allows some
  * 200,000 objects, where the 16 MiB default for other answers would stop near 60,000.
@@ -71153,6 +71438,13 @@ class KnowledgeSourceApi {
     listing;
     /** Object ids already reported as unusable in a URL, so each listing does not warn again. */
     reportedIds = new Set();
+    /** Odd listing items and other one-time findings already reported this run. */
+    reported = new Set();
+    pager = new ObjectPager();
+    /** Where processing starts: learned from the first upload (NOTES \u00a71(b) lists both routes). */
+    processingRoute;
+    /** How long a deleted object may stay listed; tests shorten it. */
+    deleteConfirmMs = DELETE_CONFIRM_MS;
     constructor(opts) {
         this.slug = opts.slug;
         this.log = opts.log;
@@ -71216,18 +71508,39 @@ class KnowledgeSourceApi {
         }
         throw new ActionError(`StackSpot refused to create Knowledge Source "${this.slug}".`);
     }
-    /** Every object in the KS. Concurrent callers that need a listing started after `after` share one request. */
+    /** Every object in the KS, all pages. Concurrent callers that need a listing started after `after` share one request. */
     listObjects(after = 0) {
         if (this.listing && this.listing.startedAt >= after)
             return this.listing.promise;
         const startedAt = Date.now();
-        const req = { method: 'GET', url: this.ksPath('/objects'), operation: `list the objects of Knowledge Source "${this.slug}"` };
+        const operation = `list the objects of Knowledge Source "${this.slug}"`;
         // A KS may hold tens of thousands of objects: a plain check of the fields we use is several times
         // faster than a schema parse, and we list after every batch.
-        const promise = this.http.request({ ...req, maxBodyBytes: MAX_LISTING_BYTES }).then((res) => {
-            const objects = knowledgeObjects(parseJson(res.text()));
-            if (!objects)
+        const promise = this.pager
+            .read(async (page) => {
+            const req = {
+                method: 'GET',
+                url: this.ksPath('/objects'),
+                query: page ? { page: page.number, size: page.size } : undefined,
+                operation: page ? `${operation} (page ${page.number})` : operation,
+                maxBodyBytes: MAX_LISTING_BYTES
+            };
+            const res = await this.http.request(req);
+            const body = parseJson(res.text());
+            if (!readPage(body))
                 throw this.http.failure(req, res, 'unexpected response shape (expected an array of objects with id and file_path); the vendor API may have changed');
+            return body;
+        })
+            .then((read) => {
+            if (!read.followedToEnd) {
+                throw new ActionError(`StackSpot's object listing of Knowledge Source "${this.slug}" is paged and could not be read to its end (${read.note}).`, 'The action never takes part of a listing for the whole KS (it would upload the other docs again and miss ones to delete); run `mode: doctor` and report what it shows.');
+            }
+            if (read.paged)
+                this.once('paged', () => this.log.info(`StackSpot: the object listing is paged (${read.note}); every page is read.`));
+            const { objects, odd } = parseObjects(read.items);
+            for (const o of odd) {
+                this.once(`odd ${o.item} ${o.why}`, () => this.log.warning(`StackSpot listed an object the action cannot read (${o.item}: ${o.why}); it is skipped, and nothing is changed or deleted for it. Check it in the StackSpot portal.`));
+            }
             return withSafeIds(objects, (o) => o.id, (o) => `the knowledge object${o.file_path ? ` of ${o.file_path}` : ''}`, this.log, this.reportedIds);
         });
         this.listing = { startedAt, promise };
@@ -71237,15 +71550,53 @@ class KnowledgeSourceApi {
         });
         return promise;
     }
+    /** Runs `report` the first time `what` comes up this run. */
+    once(what, report) {
+        if (this.reported.has(what))
+            return;
+        this.reported.add(what);
+        report();
+    }
+    /**
+     * Deletes the objects, then waits until the listing no longer shows them: a DELETE's answer
+     * alone (a 404 "already gone", a 202 "accepted") never counts as deleted.
+     */
     async deleteIds(ids, key) {
+        if (ids.length === 0)
+            return;
+        const answers = new Map();
         for (const objectId of ids) {
-            await this.http.request({
+            const res = await this.http.request({
                 method: 'DELETE',
                 url: this.ksPath(`/objects/${pathSegment(objectId, 'knowledge object id')}`),
                 operation: `delete object ${objectId} (${key})`,
-                // Already gone is what we wanted.
+                // Already gone is what we wanted, if the listing agrees.
                 accept: [404]
             });
+            answers.set(objectId, res.status);
+        }
+        await this.confirmGone(answers, key);
+    }
+    async confirmGone(answers, key) {
+        const started = Date.now();
+        let wait = 200;
+        for (;;) {
+            const listed = new Set((await this.listObjects(Date.now())).map((o) => o.id));
+            const still = [...answers.keys()].filter((id) => listed.has(id));
+            if (still.length === 0)
+                return;
+            // "Not found" while listed contradicts itself and no waiting mends it; only an accepted delete may lag.
+            const allowedMs = still.every((id) => answers.get(id) === 404) ? Math.min(this.deleteConfirmMs, NOT_FOUND_CONFIRM_MS) : this.deleteConfirmMs;
+            if (Date.now() - started + wait > allowedMs) {
+                const how = [...new Set(still.map((id) => answers.get(id)))].map((s) => `HTTP ${s}`).join(', ');
+                throw new VendorHttpError({
+                    vendor: 'StackSpot',
+                    operation: `delete ${key}`,
+                    detail: `object ${still.join(', ')} is still listed ${Math.round((Date.now() - started) / 1000)} s after its DELETE answered ${how}. The action relies on \`DELETE \u2026/objects/{id}\` deleting the object the listing shows, and counts a delete only once the listing confirms it: this doc is not reported as deleted.`
+                });
+            }
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(wait);
+            wait = Math.min(2_000, Math.round(wait * 1.5));
         }
     }
     /** The per-file flow up to processing: an upload form, then the bytes to storage. Returns the upload id. */
@@ -71265,6 +71616,9 @@ class KnowledgeSourceApi {
         }));
         // Checked before the bytes go out: the id names every later call about this upload.
         pathSegment(form.id, 'upload id');
+        const nulls = Object.keys(form.form).filter((k) => form.form[k] === null);
+        if (nulls.length > 0)
+            this.once('null form fields', () => this.log.info(`StackSpot: the upload form holds null in ${nulls.join(', ')}; those fields are left out of the storage upload (never sent as "null").`));
         await checkUploadUrl(form.url, `the upload URL StackSpot gave for ${key}`);
         const { body, contentType } = presignedPostBody(form.form, key, bytes);
         await writeUnlessLanded({
@@ -71285,25 +71639,42 @@ class KnowledgeSourceApi {
         return form.id;
     }
     /**
-     * The knowledge-objects step. Older deployments index without it (404/405): then just poll. Sent
-     * twice it might split the file twice, so a lost answer is checked against the upload's status.
+     * Starts processing: `POST /v1/file-upload/{id}/knowledge-objects`; where that route is missing
+     * (404/405), `POST /v1/file-upload/{id}` with the same body (a variant NOTES \u00a71(b) lists); where
+     * both are missing, processing starts by itself and the status is just polled. The route found
+     * is kept for the run's other uploads. Sent twice a step might split the file twice, so a lost
+     * answer is checked against the upload's status.
      */
     async startProcessing(uploadId, key) {
-        const res = await writeUnlessLanded({
-            write: () => this.http.request({
-                method: 'POST',
-                url: `/v1/file-upload/${pathSegment(uploadId, 'upload id')}/knowledge-objects`,
-                operation: `start processing ${key}`,
-                json: { split_strategy: 'NONE' },
-                idempotent: false,
-                accept: [404, 405]
-            }),
-            landed: () => this.pastNew(uploadId, key),
-            what: `start processing ${key}`,
-            log: this.log
-        });
-        if (res !== 'landed' && (res.status === 404 || res.status === 405))
-            this.log.debug(`StackSpot: no knowledge-objects step for ${key} (HTTP ${res.status}); polling the upload status`);
+        const id = pathSegment(uploadId, 'upload id');
+        const routes = ['knowledge-objects', 'file-upload'].filter((r) => this.processingRoute === undefined || this.processingRoute === r);
+        const missing = [];
+        for (const route of routes) {
+            const url = route === 'knowledge-objects' ? `/v1/file-upload/${id}/knowledge-objects` : `/v1/file-upload/${id}`;
+            const res = await writeUnlessLanded({
+                write: () => this.http.request({
+                    method: 'POST',
+                    url,
+                    operation: `start processing ${key}`,
+                    json: { split_strategy: 'NONE' },
+                    idempotent: false,
+                    accept: [404, 405]
+                }),
+                landed: () => this.pastNew(uploadId, key),
+                what: `start processing ${key}`,
+                log: this.log
+            });
+            if (res === 'landed' || (res.status !== 404 && res.status !== 405)) {
+                if (route === 'file-upload' && this.processingRoute === undefined)
+                    this.log.info(`StackSpot: \`POST /v1/file-upload/{id}/knowledge-objects\` is not available here (${missing[0]}); processing is started with \`POST /v1/file-upload/{id}\` instead.`);
+                this.processingRoute = route;
+                return;
+            }
+            missing.push(`HTTP ${res.status}`);
+        }
+        if (this.processingRoute === undefined)
+            this.log.debug(`StackSpot: no processing step for ${key} (knowledge-objects and file-upload answered ${missing.join(', ')}); polling the upload status`);
+        this.processingRoute = 'none';
     }
     /** 'landed' once the upload has moved on from NEW: its file arrived and processing has begun (polling tells the rest). */
     async pastNew(uploadId, key) {
@@ -71325,13 +71696,10 @@ class KnowledgeSourceApi {
             body,
             accept: [404, 405, 400, 413, 422]
         };
-        const res = await this.whenKsReady(async () => {
-            const r = await this.http.request(req);
-            if (r.status === 404 && this.justCreated())
-                throw this.http.failure(req, r);
-            return r;
-        });
-        // 404 names a missing route here: the KS itself was found moments ago.
+        const res = await this.whenKsReady(() => this.http.request(req));
+        // 404 names a missing route here (the KS itself was found moments ago), or a KS this run just
+        // created that does not take uploads yet: either way the per-file flow, which waits out a new
+        // KS, takes the docs, rather than retrying a route that may not exist for half a minute.
         if (res.status === 405 || res.status === 404)
             return 'unsupported';
         if (res.status >= 400)
@@ -71644,7 +72012,41 @@ async function forEachLimit(items, limit, fn) {
 function ownedKey(o, namespace) {
     if (o.standalone === true || typeof o.file_path !== 'string')
         return undefined;
-    return keyInNamespace(namespace, o.file_path);
+    return keyInNamespace(namespace, listedPath(o.file_path));
+}
+/**
+ * A listed `file_path` as the name it was uploaded with: some servers list paths with a leading
+ * `/` (an S3-style key); no name the action sends starts with one, so stripping it is safe.
+ */
+function listedPath(filePath) {
+    return filePath.replace(/^\/+/, '');
+}
+/** A name compared loosely: accents folded, only letters and digits kept, case ignored. */
+function loose(name) {
+    return name
+        .normalize('NFKD')
+        .replace(/[^\p{L}\p{N}]/gu, '')
+        .replace(/[^ -~]/g, '')
+        .toLowerCase();
+}
+/**
+ * The sent name a listed path stands for when the server changed it: the same letters and digits
+ * (a sanitised path), or, for a path without folders, the same file name. Undefined when it is
+ * none of `sent` (or one of them exactly).
+ */
+function renamedFrom(listed, sent) {
+    const path = listedPath(listed);
+    if (sent.includes(path))
+        return undefined;
+    const l = loose(path);
+    if (l === '')
+        return undefined;
+    const base = (p) => loose(p.split('/').pop() ?? p);
+    return sent.find((s) => loose(s) === l) ?? (path.includes('/') ? undefined : sent.find((s) => base(s) === l));
+}
+/** Whether a checksum has the form of a hex SHA-256, SHA-1 or MD5: the digests the action computes. */
+function comparableChecksum(checksum) {
+    return typeof checksum === 'string' && /^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})$/i.test(checksum);
 }
 /** The namespace's objects grouped by doc key, oldest first within a key. */
 function ownedByPath(objects, namespace) {
@@ -77867,6 +78269,7 @@ async function uploadZipBatch(docs, ctx, env) {
             continue;
         }
         const stale = staleVersions(byPath.get(doc.key)?.objects ?? [], keep, doc, ctx.remote.get(doc.key)?.ids ?? []);
+        env.noteChecksum(keep, doc);
         cleanups.push({ doc, keep, stale: stale.map((o) => o.id) });
     }
     await forEachLimit(cleanups, env.concurrency, async ({ doc, keep, stale }) => {
@@ -77932,6 +78335,7 @@ async function waitForBatch(env, sent, ctx, processingLater) {
             firstProgressAfter ??= lastProgress - started;
         }
         present = next;
+        await refuseRenamed(env, sent, objects);
         const stallMs = Math.max(env.stallMs ?? BATCH_STALL_MIN_MS, 3 * (firstProgressAfter ?? 0));
         // A batch that shows nothing at all for this long was not taken; the per-file flow says why.
         const silent = firstProgressAfter === undefined && Date.now() - started > (env.silentMs ?? BATCH_SILENT_MAX_MS);
@@ -77941,6 +78345,32 @@ async function waitForBatch(env, sent, ctx, processingLater) {
         await (0,external_node_timers_promises_namespaceObject.setTimeout)(wait);
         wait = Math.min(env.maxPollMs, wait * 2);
     }
+}
+/**
+ * New objects that are zip entries under a changed name (a server that sanitises file paths): the
+ * action could never find them again and would upload them on every run. They are deleted again
+ * and the run stops naming the assumption.
+ */
+async function refuseRenamed(env, sent, objects) {
+    const names = sent.map((d) => storedName(env.namespace, d.key));
+    const renamed = objects.flatMap((o) => {
+        if (env.knownIds.has(o.id) || o.standalone === true || !o.file_path)
+            return [];
+        const from = renamedFrom(o.file_path, names);
+        return from === undefined ? [] : [{ o, from }];
+    });
+    if (renamed.length === 0)
+        return;
+    let cleanup;
+    try {
+        await env.api.deleteIds(renamed.map((r) => r.o.id), 'zip entries listed under another name');
+        cleanup = `The ${renamed.length} objects listed under changed names were deleted again.`;
+    }
+    catch (error) {
+        cleanup = `The objects listed under changed names (${renamed.map((r) => r.o.id).join(', ')}) could not all be deleted (${errorMessage(error)}); delete them in the StackSpot portal.`;
+    }
+    const first = renamed[0];
+    throw new ActionError(`StackSpot does not keep file_path as sent: the zip entry "${first.from}" is listed as "${first.o.file_path}"${renamed.length > 1 ? ` (and ${renamed.length - 1} more)` : ''}. The action finds its docs by file_path, so it would upload them again on every run; it stops here instead. ${cleanup}`, 'Only a leading "/" is taken as the same path. Report this with the output of `mode: doctor`.');
 }
 
 ;// CONCATENATED MODULE: ./src/vendors/stackspot/adapter.ts
@@ -77961,6 +78391,9 @@ async function waitForBatch(env, sent, ctx, processingLater) {
 
 
 
+/** An unknown status word must stay unchanged this many polls (and `unknownStatusMs`) before the upload is given up. */
+const UNKNOWN_STATUS_POLLS = 8;
+const UNKNOWN_STATUS_MS = 30_000;
 class StackSpotAdapter {
     id = 'stackspot';
     displayName = 'StackSpot AI';
@@ -77996,6 +78429,8 @@ class StackSpotAdapter {
         this.options = options;
         this.tokens = stackSpotTokens(deps.tokenCache, requireCredential(settings.clientId, settings.clientSecret, settings.authUrl), deps.log);
         this.api = new KnowledgeSourceApi({ apiUrl: settings.apiUrl, slug: this.slug, tokens: this.tokens, log: deps.log });
+        if (options.deleteConfirmMs !== undefined)
+            this.api.deleteConfirmMs = options.deleteConfirmMs;
     }
     async authenticate() {
         await this.tokens.token();
@@ -78018,14 +78453,36 @@ class StackSpotAdapter {
         const objects = await this.api.listObjects(Date.now());
         this.listed = objects;
         this.hasForeignObjects = objects.some((o) => o.standalone !== true && ownedKey(o, this.namespace) === undefined);
-        return remoteDocs(objects, this.namespace);
+        const docs = remoteDocs(objects, this.namespace);
+        this.warnRenamed(objects, docs);
+        return docs;
+    }
+    /**
+     * Objects that look like this namespace's docs under a changed file_path (a server that
+     * sanitises names): not the action's to touch, but each run would upload those docs again.
+     */
+    warnRenamed(objects, docs) {
+        const prefix = `${this.namespace.replace(/\/+$/, '')}/`;
+        const looksOurs = objects.filter((o) => o.standalone !== true && o.file_path && ownedKey(o, this.namespace) === undefined && looseStartsWith(o.file_path, prefix));
+        if (looksOurs.length === 0)
+            return;
+        this.log.warning(`StackSpot lists ${looksOurs.length} objects whose file_path looks like this repository's docs under another spelling (e.g. "${looksOurs[0].file_path}"; ${docs.length} are listed as sent). If StackSpot changes the file_path the action sends, it cannot find its docs and uploads them again on every run: run \`mode: doctor\` to check.`);
     }
     async otherNamespaces(keys) {
         const uploaded = this.listed.filter((o) => o.standalone !== true && o.file_path);
-        return otherNamespaces(this.namespace, uploaded.map((o) => o.file_path), keys);
+        return otherNamespaces(this.namespace, uploaded.map((o) => listedPath(o.file_path)), keys);
     }
     isUnchanged(local, remote) {
+        if (remote.ids.length === 1 && !remote.digest) {
+            this.api.once('no checksum', () => this.log.info('StackSpot lists objects without a checksum: the action cannot tell an unchanged doc, so it uploads each listed doc again, replacing the old object (safe, but every run costs a full upload).'));
+        }
         return isUnchanged(local, remote);
+    }
+    /** After an upload: a checksum that is none of the doc's digests means unchanged docs can never be recognised. Said once. */
+    noteChecksum(o, doc) {
+        if (!o.checksum || matchesDigest(o.checksum, doc))
+            return;
+        this.api.once('other checksum', () => this.log.info(`StackSpot's checksum for ${doc.key} ("${o.checksum.slice(0, 16)}\u2026") is none of the SHA-256, SHA-1 or MD5 of its bytes: the action cannot tell an unchanged doc, so every run uploads each doc again, replacing the old object (safe, but costly).`));
     }
     async upload(doc, previous) {
         const previousIds = previous?.ids ?? [];
@@ -78040,9 +78497,18 @@ class StackSpotAdapter {
             if (kept)
                 return kept;
         }
-        const uploadId = await this.api.uploadFile(storedName(this.namespace, doc.key), await readDoc(doc));
+        const sentName = storedName(this.namespace, doc.key);
+        const uploadId = await this.api.uploadFile(sentName, await readDoc(doc));
         await this.api.startProcessing(uploadId, doc.key);
-        await this.waitIndexed(uploadId, doc.key);
+        const processed = await this.waitIndexed(uploadId, doc, previousIds);
+        if (processed.renamedTo !== undefined)
+            await this.refuseRenamed(doc, sentName, processed.renamedTo, uploadId);
+        if (processed.object) {
+            // An unknown status word was settled by the listing: the new object is known already.
+            const objects = (await this.api.listObjects(Date.now())).filter((o) => ownedKey(o, this.namespace) === doc.key);
+            await this.api.deleteIds(staleVersions(objects, processed.object, doc, previousIds).map((o) => o.id), doc.key);
+            return { detail: `object ${processed.object.id}` };
+        }
         // INDEXED is StackSpot's word that the doc is in. Only a replacement has old objects to find and
         // delete; a new doc needs no listing (one listing of a large KS costs more than the whole upload),
         // unless its zip object may have appeared meanwhile.
@@ -78076,23 +78542,54 @@ class StackSpotAdapter {
         await this.api.deleteIds(others, doc.key);
         return { detail: `object ${keep.id} already held this version; ${others.length} other ${others.length === 1 ? 'copy' : 'copies'} deleted` };
     }
-    async waitIndexed(uploadId, key) {
+    /**
+     * Polls the upload until a done word. A word the action does not know is logged raw and settled
+     * by the listing (the doc's new object there means processed), and given up on when it stays
+     * unchanged with no object for a while: never a wait to processing-timeout on a word that may
+     * mean "finished". `renamedTo`: the status names the file otherwise than sent.
+     */
+    async waitIndexed(uploadId, doc, previousIds) {
+        const key = doc.key;
+        const sent = storedName(this.namespace, key);
         const deadline = Date.now() + this.settings.processingTimeoutSeconds * 1000;
         let wait = this.pollMs;
         let last = 'NEW';
+        let unknown;
         for (;;) {
             const status = await this.api.uploadStatus(uploadId, key);
             last = status.status;
+            const renamedTo = status.file_name && listedPath(status.file_name) !== sent ? status.file_name : undefined;
             const kind = statusKind(status.status);
             if (kind === 'done')
-                return;
-            if (kind === 'failed') {
-                throw new VendorHttpError({
-                    vendor: 'StackSpot',
-                    operation: `process ${key}`,
-                    detail: `the upload ended in ${status.status}${status.error_description ? `: ${status.error_description}` : ''}; the previous version, if any, was kept`
-                });
+                return { renamedTo };
+            const failed = (word) => new VendorHttpError({
+                vendor: 'StackSpot',
+                operation: `process ${key}`,
+                detail: `the upload ended in ${word}${status.error_description ? `: ${status.error_description}` : ''}; the previous version, if any, was kept`
+            });
+            if (kind === 'failed')
+                throw failed(status.status);
+            if (!isKnownStatus(status.status)) {
+                this.api.once(`word ${status.status}`, () => this.log.info(`StackSpot: the upload status of ${key} is "${status.status}", a word the action does not know (it knows INDEXED, COMPLETED, DONE, EMBEDDED as done, \u2026ERROR and FAILED as failed); it takes the doc as processed once its new object is listed.`));
+                // An unknown word with an error description is a failure in other words.
+                if (status.error_description)
+                    throw failed(`"${status.status}" (a status word the action does not know)`);
+                const objects = (await this.api.listObjects(Date.now())).filter((o) => ownedKey(o, this.namespace) === key && !previousIds.includes(o.id));
+                const object = newestOf(objects);
+                if (object)
+                    return { object, renamedTo };
+                unknown = unknown?.word === status.status ? { ...unknown, polls: unknown.polls + 1 } : { word: status.status, polls: 1, since: Date.now() };
+                const unknownMs = this.options.unknownStatusMs ?? UNKNOWN_STATUS_MS;
+                if (unknown.polls >= UNKNOWN_STATUS_POLLS && Date.now() - unknown.since >= unknownMs) {
+                    throw new VendorHttpError({
+                        vendor: 'StackSpot',
+                        operation: `process ${key}`,
+                        detail: `StackSpot reported the status "${status.status}", a word the action does not know, for ${Math.round((Date.now() - unknown.since) / 1000)} s, and no new object for ${key} was listed; giving up on it before processing-timeout. The action relies on processing ending in INDEXED (or COMPLETED, DONE, EMBEDDED). The previous version, if any, was kept`
+                    });
+                }
             }
+            else
+                unknown = undefined;
             if (Date.now() + wait > deadline)
                 break;
             await (0,external_node_timers_promises_namespaceObject.setTimeout)(wait);
@@ -78103,6 +78600,27 @@ class StackSpotAdapter {
             operation: `process ${key}`,
             detail: `still ${last} after ${this.settings.processingTimeoutSeconds} s (processing-timeout); the previous version, if any, was kept`
         });
+    }
+    /**
+     * StackSpot named the upload otherwise than sent. The action finds its docs by file_path, so it
+     * could never find this one again and would upload it on every run: the object is deleted again
+     * where it can be found, and the run stops naming the assumption.
+     */
+    async refuseRenamed(doc, sent, renamedTo, uploadId) {
+        const objects = await this.api.listObjects(Date.now());
+        const known = new Set(this.listed.map((o) => o.id));
+        const made = objects.filter((o) => !known.has(o.id) && o.standalone !== true && (String(o.upload_id ?? '') === uploadId || (o.file_path && renamedFrom(o.file_path, [sent]) === sent)));
+        let cleanup = 'The object it made could not be found in the listing; if one with that file_path appears, delete it in the StackSpot portal.';
+        if (made.length > 0) {
+            try {
+                await this.api.deleteIds(made.map((o) => o.id), doc.key);
+                cleanup = `The object it made (${made.map((o) => o.id).join(', ')}) was deleted again.`;
+            }
+            catch (error) {
+                cleanup = `The object it made (${made.map((o) => o.id).join(', ')}) could not be deleted (${errorMessage(error)}); delete it in the StackSpot portal.`;
+            }
+        }
+        throw new ActionError(`StackSpot does not keep file_path as sent: "${sent}" came back as "${renamedTo}". The action finds its docs by file_path, so it would upload them again on every run; it stops here instead. ${cleanup}`, 'Only a leading "/" is taken as the same path. Report this with the output of `mode: doctor`.');
     }
     /**
      * After a new version is indexed: find it, then delete the versions it replaces. An old object is
@@ -78116,6 +78634,7 @@ class StackSpotAdapter {
             const objects = (await this.api.listObjects(attempt === 0 ? indexedAt : Date.now())).filter((o) => ownedKey(o, this.namespace) === doc.key);
             const keep = newestVersion(objects, doc, previousIds);
             if (keep) {
+                this.noteChecksum(keep, doc);
                 await this.api.deleteIds(staleVersions(objects, keep, doc, previousIds).map((o) => o.id), doc.key);
                 return keep.id;
             }
@@ -78151,7 +78670,9 @@ class StackSpotAdapter {
             return none;
         // A doc stored several times with one copy already holding its bytes needs a clean-up, not a
         // zip: upload() keeps that copy without sending the bytes again.
-        const copies = docs.filter((d) => holdsCopyOf(d, ctx.remote.get(d.key)));
+        // A listed doc whose checksum the action cannot compare may be unchanged; a zip of it may then
+        // be "preserved" with no new object to tell it arrived. The per-file flow always makes one.
+        const copies = docs.filter((d) => holdsCopyOf(d, ctx.remote.get(d.key)) || uncomparable(ctx.remote.get(d.key)));
         const rest = docs.filter((d) => !copies.includes(d));
         if (rest.length === 0 || (strategy === 'auto' && rest.length < 2))
             return none;
@@ -78165,7 +78686,9 @@ class StackSpotAdapter {
             namespace: this.namespace,
             hasForeignObjects: this.hasForeignObjects,
             stallMs: this.options.batchStallMs,
-            silentMs: this.options.batchSilentMs
+            silentMs: this.options.batchSilentMs,
+            knownIds: new Set(this.listed.map((o) => o.id)),
+            noteChecksum: (o, d) => this.noteChecksum(o, d)
         });
         for (const key of result.zipped)
             this.zipped.add(key);
@@ -78178,6 +78701,22 @@ function holdsCopyOf(doc, remote) {
     if (!remote || remote.ids.length < 2 || !Array.isArray(checksums))
         return false;
     return checksums.some((c) => typeof c === 'string' && matchesDigest(c, doc));
+}
+/** A listed doc whose checksum is absent or not a digest the action computes. */
+function uncomparable(remote) {
+    const checksums = remote?.meta?.checksums;
+    return remote !== undefined && Array.isArray(checksums) && checksums.some((c) => typeof c !== 'string' || !comparableChecksum(c));
+}
+/**
+ * Whether a listed path without folders, compared loosely, starts with the namespace (a sanitised
+ * `octo_docs_\u2026`). Other namespaces' objects keep their folders, so they never match.
+ */
+function looseStartsWith(path, prefix) {
+    const fold = (s) => s
+        .normalize('NFKD')
+        .replace(/[^A-Za-z0-9]/g, '')
+        .toLowerCase();
+    return !listedPath(path).includes('/') && fold(path).startsWith(fold(prefix));
 }
 
 ;// CONCATENATED MODULE: ./src/vendors/stackspot/settings.ts
@@ -83788,139 +84327,6 @@ class DoctorSession {
     }
 }
 
-;// CONCATENATED MODULE: ./src/doctor/paging.ts
-/**
- * Reading a listing whose paging the vendor does not document: a plain array, or a wrapper
- * (`items`, `content`, `data`\u2026) with page fields of any of the common spellings, at the top or in
- * a `pagination`/`page`/`meta` object. The doctor follows such pages to the end and says how.
- */
-
-const ITEM_KEYS = ['items', 'content', 'data', 'objects', 'results', 'sources', 'entries'];
-const PAGE_KEYS = ['page', 'number', 'page_number', 'pageNumber', 'current_page', 'currentPage', 'page_no'];
-const SIZE_KEYS = ['size', 'limit', 'page_size', 'pageSize', 'per_page'];
-const TOTAL_KEYS = ['total', 'totalElements', 'total_elements', 'totalItems', 'total_count'];
-const TOTAL_PAGES_KEYS = ['totalPages', 'total_pages'];
-const HAS_NEXT_KEYS = ['hasNext', 'has_next', 'has_more', 'hasMore'];
-const LAST_KEYS = ['last', 'isLast', 'is_last'];
-/** One listing answer; undefined when it is neither an array nor a wrapper around one. */
-function readPage(body, readBefore = 0) {
-    if (Array.isArray(body))
-        return { items: body, paged: false, next: 'end', zeroBased: false, fields: {} };
-    if (!isRecord(body))
-        return undefined;
-    const itemKey = ITEM_KEYS.find((k) => Array.isArray(body[k]));
-    if (!itemKey)
-        return undefined;
-    const items = body[itemKey];
-    const fields = {};
-    for (const holder of [body, body.pagination, body.page, body.meta, body.pageable]) {
-        if (!isRecord(holder))
-            continue;
-        for (const [k, v] of Object.entries(holder)) {
-            if (k !== itemKey && (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' || v === null))
-                fields[k] ??= v;
-        }
-    }
-    const num = (keys) => {
-        const key = keys.find((k) => typeof fields[k] === 'number');
-        return key === undefined ? undefined : { key, value: fields[key] };
-    };
-    const bool = (keys) => keys.map((k) => fields[k]).find((v) => typeof v === 'boolean');
-    const page = num(PAGE_KEYS);
-    const size = num(SIZE_KEYS);
-    const total = num(TOTAL_KEYS);
-    const totalPages = num(TOTAL_PAGES_KEYS);
-    const hasNext = bool(HAS_NEXT_KEYS);
-    const last = bool(LAST_KEYS);
-    const paged = [page, size, total, totalPages].some((f) => f !== undefined) || hasNext !== undefined || last !== undefined || typeof fields.next === 'string';
-    // Spring pages count from 0 (`number`); most others from 1.
-    const zeroBased = page?.key === 'number' || page?.value === 0;
-    let next = 'unknown';
-    if (!paged || items.length === 0)
-        next = 'end';
-    else if (hasNext !== undefined)
-        next = hasNext ? 'more' : 'end';
-    else if (last !== undefined)
-        next = last ? 'end' : 'more';
-    else if (totalPages && page)
-        next = (zeroBased ? page.value + 1 : page.value) < totalPages.value ? 'more' : 'end';
-    else if (total)
-        next = readBefore + items.length < total.value ? 'more' : 'end';
-    return { items, itemKey, paged, next, page: page?.value, zeroBased, size: size?.value, total: total?.value, fields };
-}
-/**
- * Every item of a listing: the first answer, then (when it is a page) the following pages by
- * number until the page fields or an empty page say it ended. A server that answers the same page
- * again (it ignores the page parameter) is caught, not looped on.
- */
-async function readAllPages(fetchPage, maxPages = 10_000) {
-    const firstBody = await fetchPage(undefined);
-    const first = readPage(firstBody);
-    if (!first)
-        throw new Error(`the listing is neither a JSON array nor an object holding one (${describeShape(firstBody)})`);
-    if (!first.paged) {
-        const note = first.itemKey ? `one answer of ${first.items.length} in \`${first.itemKey}\`, no page fields` : `a plain JSON array of ${first.items.length}`;
-        return { items: first.items, pages: 1, paged: false, followedToEnd: true, note };
-    }
-    const items = [...first.items];
-    const fields = Object.entries(first.fields)
-        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-        .join(', ');
-    const size = first.size ?? Math.max(first.items.length, 1);
-    let number = first.page ?? (first.zeroBased ? 0 : 1);
-    const firstIds = new Set([itemId(first.items[0])]);
-    let pages = 1;
-    let next = first.next;
-    while (next !== 'end') {
-        if (pages >= maxPages)
-            return { items, pages, paged: true, followedToEnd: false, note: `pages (${fields}); stopped after ${maxPages} pages` };
-        number++;
-        const page = readPage(await fetchPage({ number, size }), items.length);
-        if (!page)
-            return { items, pages, paged: true, followedToEnd: false, note: `pages (${fields}); page ${number} had another shape` };
-        if (page.items.length === 0)
-            break;
-        const id = itemId(page.items[0]);
-        if (id !== undefined && firstIds.has(id)) {
-            return {
-                items,
-                pages,
-                paged: true,
-                followedToEnd: false,
-                note: `pages (${fields}); page ${number} repeated an earlier page, so the server ignores the page parameter`
-            };
-        }
-        firstIds.add(id);
-        items.push(...page.items);
-        pages++;
-        next = page.next;
-    }
-    return { items, pages, paged: true, followedToEnd: true, note: `pages (${fields}); ${pages} pages followed to the end` };
-}
-function itemId(item) {
-    if (!isRecord(item))
-        return JSON.stringify(item);
-    const id = item.id ?? item.public_id;
-    return id === undefined ? JSON.stringify(item) : String(id);
-}
-/** A short description of a body's shape for messages, never its content. */
-function describeShape(body) {
-    if (Array.isArray(body))
-        return `an array of ${body.length}`;
-    if (isRecord(body))
-        return `an object with ${Object.keys(body).slice(0, 8).join(', ') || 'no keys'}`;
-    return body === undefined ? 'not JSON' : typeof body;
-}
-/** A response body as JSON, or undefined when it is not JSON. */
-function jsonBody(res) {
-    try {
-        return JSON.parse(res.text());
-    }
-    catch {
-        return undefined;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/vendors/castrel/doctor.ts
 /**
  * `mode: doctor` for Castrel. Its API has no delete, so a canary could never be removed: every
@@ -84107,23 +84513,34 @@ function oddEntry(item) {
 
 
 
+
 const doctor_ASSUMPTIONS = [
-    { id: 'objects-listing', text: 'The object listing answers every object at once: one JSON array, no pages', source: '[3p] SYNC, IDX-4' },
+    {
+        id: 'objects-listing',
+        text: 'The object listing can be read to its end: one JSON array, or pages the action follows (v2 `page`/`size`)',
+        source: '[3p] SYNC, IDX-4'
+    },
     { id: 'object-fields', text: 'Every listed object has an `id`, and its `file_path` and `checksum` are strings or null', source: '[3p] SYNC' },
-    { id: 'upload-form', text: 'The upload form answers an `id`, a `url` and `form` fields that are all strings', source: '[doc] + [3p] STKAI, LIN' },
-    { id: 'processing-step', text: '`POST /v1/file-upload/{id}/knowledge-objects` starts processing an upload', source: '[3p] SYNC, IDX-3' },
+    {
+        id: 'upload-form',
+        text: 'The upload form answers an `id`, a `url` and `form` fields that are strings (a null one is left out)',
+        source: '[doc] + [3p] STKAI, LIN'
+    },
+    {
+        id: 'processing-step',
+        text: '`POST /v1/file-upload/{id}/knowledge-objects` starts processing an upload, or `POST /v1/file-upload/{id}` where that is missing',
+        source: '[3p] SYNC, IDX-3, LIN'
+    },
     { id: 'status-words', text: 'Processing ends in `INDEXED` (or COMPLETED, DONE, EMBEDDED), a failure in `\u2026ERROR` or `FAILED`', source: '[3p] IDX-3' },
-    { id: 'file-path', text: 'The listed `file_path` is the `file_name` sent, unchanged', source: '[3p] SYNC; [gap]' },
+    { id: 'file-path', text: 'The listed `file_path` is the `file_name` sent, unchanged (a leading `/` aside)', source: '[3p] SYNC; [gap]' },
     { id: 'checksum', text: 'The listed `checksum` is the hex SHA-256, SHA-1 or MD5 of the bytes', source: '[gap] NOTES \u00a71(e)' },
     {
         id: 'zip-batch',
-        text: '`POST \u2026/objects/batch` takes a zip, and its file then appears in the listing under its path',
+        text: '`POST \u2026/objects/batch` takes a zip and lists its file under its path, or is missing (404/405) and docs go one by one',
         source: '[doc] path inferred; answer [gap]'
     },
     { id: 'delete-object', text: '`DELETE \u2026/objects/{id}` removes the object from the listing', source: '[3p] SYNC' }
 ];
-/** Status words public clients report on the way to INDEXED; any other pending word is unknown. */
-const KNOWN_PENDING = new Set(['NEW', 'PROCESSING', 'SPLITTED']);
 /** A new KS refuses uploads for a while ("async permissions", NOTES \u00a71(d)); the sync waits this long too. */
 const doctor_NEW_KS_GRACE_MS = 30_000;
 /** A clean-up waits at most this long for a half-processed canary to show up so it can be deleted. */
@@ -84138,6 +84555,7 @@ class StackSpotDoctor {
     http;
     s3;
     zipKey;
+    pager = new ObjectPager();
     uploadId;
     /** The bytes may be in storage: from here on a canary object may appear. */
     bytesSent = false;
@@ -84161,7 +84579,8 @@ class StackSpotDoctor {
         return `/v1/knowledge-sources/${encodeURIComponent(this.slug)}${suffix}`;
     }
     async objects() {
-        const read = await readAllPages(async (page) => {
+        // The adapter's own pager, so the report says what the sync does with this listing.
+        const read = await this.pager.read(async (page) => {
             const res = await this.http.request({
                 method: 'GET',
                 url: this.ksPath('/objects'),
@@ -84176,8 +84595,10 @@ class StackSpotDoctor {
         this.newKs = store.created;
         const { items, read } = await this.objects();
         Object.assign(s.listing, { total: items.length, pages: read.pages, paged: read.paged, followedToEnd: read.followedToEnd, note: read.note });
-        if (read.paged)
-            s.notHeld('objects-listing', `paged: ${read.note}`);
+        if (!read.followedToEnd)
+            s.notHeld('objects-listing', `paged, not followed to the end: ${read.note}`, 'the sync stops rather than take part of the listing for all of it');
+        else if (read.paged)
+            s.held('objects-listing', `paged: ${read.note}`, 'the sync reads every page');
         else
             s.held('objects-listing', read.note);
         for (const item of items) {
@@ -84214,8 +84635,13 @@ class StackSpotDoctor {
                 throw new Error('the upload form answer lacks an id, a url or form fields');
             }
             const strings = Object.fromEntries(Object.entries(fields).filter((e) => typeof e[1] === 'string'));
-            const others = Object.entries(fields).filter(([, v]) => typeof v !== 'string');
-            if (others.length === 0)
+            const nulls = Object.keys(fields).filter((k) => fields[k] === null);
+            const others = Object.entries(fields).filter(([, v]) => typeof v !== 'string' && v !== null);
+            if (others.length === 0 && nulls.length > 0) {
+                s.observe('stackspot.null_form_fields', nulls);
+                s.held('upload-form', `HTTP ${res.status}: an id, a url, ${Object.keys(strings).length} string form fields and null in ${nulls.join(', ')}`, 'null fields are left out of the storage upload, as the sync does');
+            }
+            else if (others.length === 0)
                 s.held('upload-form', `HTTP ${res.status}: an id, a url and ${Object.keys(strings).length} string form fields`);
             else
                 s.notHeld('upload-form', `form fields ${others.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}`, 'the doctor left them out of the storage upload');
@@ -84244,9 +84670,12 @@ class StackSpotDoctor {
             if (ko.status < 300)
                 return s.held('processing-step', `HTTP ${ko.status}`);
             const older = await this.http.request(this.processingRequest(`/v1/file-upload/${pathSegment(form.id, 'upload id')}`));
-            s.notHeld('processing-step', `knowledge-objects answered HTTP ${ko.status}; \`POST /v1/file-upload/{id}\` answered HTTP ${older.status}`, older.status < 300
-                ? 'this deployment starts processing at /v1/file-upload/{id}'
-                : 'neither route exists here; the status below shows whether processing starts by itself');
+            const observed = `knowledge-objects answered HTTP ${ko.status}; \`POST /v1/file-upload/{id}\` answered HTTP ${older.status}`;
+            s.observe('stackspot.processing_route', older.status < 300 ? 'file-upload' : 'none');
+            if (older.status < 300)
+                s.held('processing-step', observed, 'this deployment starts processing at /v1/file-upload/{id}, as the sync then does');
+            else
+                s.notHeld('processing-step', observed, 'neither route exists here; the status below shows whether processing starts by itself');
         });
         await s.step('Wait for StackSpot to process the canary', () => this.waitProcessed(s));
         await s.step('Find the canary in the listing', () => this.findCanary(s));
@@ -84295,7 +84724,7 @@ class StackSpotDoctor {
             const kind = statusKind(status);
             if (kind !== 'pending')
                 return { kind, status, error };
-            if (KNOWN_PENDING.has(status.toUpperCase()))
+            if (isKnownStatus(status))
                 return undefined;
             // A word nobody reported: an error description, or the canary already listed, tells what it means.
             if (error)
@@ -84308,17 +84737,17 @@ class StackSpotDoctor {
         const seen = words.join(' \u2192 ');
         if (!value) {
             const last = words.at(-1) ?? '';
-            if (!KNOWN_PENDING.has(last.toUpperCase()))
+            if (!isKnownStatus(last))
                 s.notHeld('status-words', `${seen}, and no object after ${poll_duration(ms)}`);
             throw new Error(`the canary is still ${last} after ${poll_duration(ms)} (processing-timeout)`);
         }
         this.processing = value.kind === 'failed' || value.kind === 'unknown failure' ? 'failed' : 'done';
         if (value.kind === 'unknown failure') {
-            s.notHeld('status-words', `${seen}, with error_description "${value.error}"`, 'the action would wait for a word it knows until processing-timeout');
+            s.notHeld('status-words', `${seen}, with error_description "${value.error}"`, 'the sync takes an unknown word with an error description as a failure');
             throw new Error(`StackSpot could not process the canary: ${value.status}: ${value.error}`);
         }
         if (value.kind === 'listed') {
-            s.notHeld('status-words', `${seen}; the canary was already listed while the status said ${value.status}`, 'the action waits for a word it knows until processing-timeout');
+            s.notHeld('status-words', `${seen}; the canary was already listed while the status said ${value.status}`, 'the sync logs the word and takes a doc as processed once it is listed');
             return;
         }
         s.held('status-words', seen);
@@ -84349,6 +84778,10 @@ class StackSpotDoctor {
         const paths = [...new Set(found.map((o) => String(o.file_path)))];
         if (paths.length === 1 && paths[0] === canary.key)
             s.held('file-path', `"${canary.key}"${found.length > 1 ? ` (${found.length} objects)` : ''}`);
+        else if (paths.length === 1 && paths[0] === `/${canary.key}`) {
+            s.observe('stackspot.file_path_leading_slash', true);
+            s.held('file-path', `sent "${canary.key}", listed as "${paths[0]}"`, 'a leading / is stripped by the sync');
+        }
         else
             s.notHeld('file-path', `sent "${canary.key}", listed as ${paths.map((p) => `"${p}"`).join(', ')}${paths.some((p) => p === `/${canary.key}`) ? ' (a leading /)' : ''}`);
         const checksum = found[0].checksum;
@@ -84384,7 +84817,7 @@ class StackSpotDoctor {
         if (res.status === 404 || res.status === 405) {
             this.zipSent = false;
             s.observe('stackspot.zip_batch', 'unsupported');
-            s.notHeld('zip-batch', `not supported here (HTTP ${res.status})`, 'the action then uploads docs one by one');
+            s.held('zip-batch', `not supported here (HTTP ${res.status})`, 'the sync uploads docs one by one');
             return;
         }
         if (res.status >= 400) {
@@ -84411,7 +84844,7 @@ class StackSpotDoctor {
         s.observe('stackspot.zip_batch', mode);
         const when = attempts === 1 ? 'listed right after the answer' : `listed after ${poll_duration(ms)}`;
         const path = String(found[0].file_path);
-        if (path === this.zipKey)
+        if (path.replace(/^\/+/, '') === this.zipKey)
             s.held('zip-batch', `supported, ${mode}: HTTP ${res.status}, ${when}`);
         else
             s.notHeld('zip-batch', `supported, ${mode} (HTTP ${res.status}, ${when}), but the file is listed as "${path}"`);
