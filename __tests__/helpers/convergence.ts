@@ -126,10 +126,10 @@ export function lostByFailedRun(reading: StoreReading, view: StoreView, previous
   const problems: string[] = []
   for (const [key, before] of previous) {
     const after = now.get(key)
-    if (!after || !view.takes(before.content)) continue
+    if (!after || !view.takes(before.content, before.path)) continue
     const held = reading.held.get(namespace + key)
     if (!held) problems.push(`lost by the failed run: ${namespace + key} was synced and is still in the repository, but is not in the store`)
-    else if (!held.holds(before.content, before.path) && !(view.takes(after.content) && held.holds(after.content, after.path))) {
+    else if (!held.holds(before.content, before.path) && !(view.takes(after.content, after.path) && held.holds(after.content, after.path))) {
       problems.push(`damaged by the failed run: ${namespace + key} holds neither its previous nor its new content`)
     }
   }
@@ -145,7 +145,7 @@ export async function expectedDocs(workspace: string, view: StoreView, opts: { r
     if (!isDoc(path) || (opts.under && !path.startsWith(opts.under))) continue
     const key = (opts.remotePrefix ?? '') + path
     expected.set(key, { path, content })
-    if (!view.takes(content)) skipped.add(key)
+    if (!view.takes(content, path)) skipped.add(key)
   }
   return { expected, skipped }
 }
@@ -193,30 +193,42 @@ const WRITE_ROUTES: Record<SyncVendor, string[]> = {
 }
 
 /** Vendor-side failures the emulators know by name (a processing job that ends in error, Castrel's error envelope). */
-const VENDOR_FAULTS: Record<SyncVendor, Array<Pick<FaultSpec, 'name' | 'match'>>> = {
-  stackspot: [{ name: 'stackspot-processing-error' }],
+const VENDOR_FAULTS: Record<SyncVendor, Array<Pick<FaultSpec, 'name' | 'match'> & { perDoc?: boolean }>> = {
+  stackspot: [{ name: 'stackspot-processing-error', perDoc: true }],
   staffify: [],
-  telzino: [{ name: 'telzino-job-fail' }, { name: 'telzino-put-fail' }],
+  telzino: [
+    { name: 'telzino-job-fail', perDoc: true },
+    { name: 'telzino-put-fail', perDoc: true }
+  ],
   castrel: [
     { name: 'castrel-error-envelope', match: 'upsert' },
     { name: 'castrel-error-envelope', match: 'update' }
   ]
 }
 
-/** One to three faults on this vendor's writes: 5xx answers, dropped connections, failed processing. */
-function drawFaults(rng: Prng, vendor: SyncVendor): FaultSpec[] {
+/**
+ * One to three faults on this vendor's writes: 5xx answers, dropped connections, failed
+ * processing. A processing failure mostly hits one doc (`match` on its path): when every doc of
+ * a StackSpot zip fails, the adapter waits a whole processing-timeout before it goes per-file.
+ */
+function drawFaults(rng: Prng, vendor: SyncVendor, docs: readonly string[]): FaultSpec[] {
   const faults: FaultSpec[] = []
   const count = rng.int(1, 3)
   for (let i = 0; i < count; i++) {
+    // The same draws for every vendor, so a seed gives every vendor the same kinds of steps.
     const named = VENDOR_FAULTS[vendor]
     // Idempotent writes are retried up to 5 times: 8 uses outlast the retries, 1–2 are absorbed by them.
     const times = rng.pick([1, 2, 3, 8])
-    if (named.length > 0 && rng.chance(0.3)) {
-      faults.push({ kind: 'vendor', ...rng.pick(named), times })
-      continue
-    }
+    const vendorFault = rng.chance(0.3)
+    const pick = rng.next()
     const route = rng.pick(WRITE_ROUTES[vendor])
-    faults.push(rng.chance(0.2) ? { kind: 'reset', route, times } : { kind: 'status', route, status: rng.pick([500, 502, 503]), times })
+    const reset = rng.chance(0.2)
+    const status = rng.pick([500, 502, 503])
+    const oneDoc = rng.chance(0.7) && docs.length > 0 ? docs[Math.floor(rng.next() * docs.length)] : undefined
+    if (vendorFault && named.length > 0) {
+      const { perDoc, ...fault } = named[Math.floor(pick * named.length)]!
+      faults.push(perDoc ? (oneDoc ? { kind: 'vendor', ...fault, match: oneDoc, times } : { kind: 'vendor', ...fault, times: 1 }) : { kind: 'vendor', ...fault, times })
+    } else faults.push(reset ? { kind: 'reset', route, times } : { kind: 'status', route, status, times })
   }
   return faults
 }
@@ -268,7 +280,9 @@ class Sequence {
     this.inputs = this.view.inputs({
       paths: DOC_GLOBS,
       'max-deletions': '1000',
-      'processing-timeout': '60',
+      // The shortest allowed: vendor processing here takes at most 30 ms, and a doc whose processing
+      // fails keeps a StackSpot zip waiting until this timeout.
+      'processing-timeout': '10',
       concurrency,
       ...(vendor === 'stackspot' ? { 'upload-strategy': strategy } : {})
     })
@@ -390,7 +404,7 @@ class Sequence {
   private async faulty(): Promise<void> {
     const { emu } = this.o
     const { event, what } = this.rng.chance(0.7) ? await this.pushEvent() : { event: await this.dispatchEvent(), what: 'full sync' }
-    const faults = drawFaults(this.rng, this.o.vendor)
+    const faults = drawFaults(this.rng, this.o.vendor, [...this.files.keys()].filter(isDoc).sort())
     for (const f of faults) emu.faults.add(f)
     this.note(`${what}, with faults ${JSON.stringify(faults)}: ${describeEvent(event)}`)
     const outcome = await syncEvent(this.repo, event, this.inputs)
@@ -435,7 +449,7 @@ class Sequence {
     const report = outcome.report
     const message = [
       `Convergence broke for ${vendor}, seed ${seed}, at step ${this.steps.length - 1}.`,
-      `Replay: ${env.join(' ')} npx vitest run __tests__/emulator/convergence.test.ts -t ${vendor}`,
+      `Replay: ${env.join(' ')} npx vitest run __tests__/emulator/convergence.test.ts -t "${vendor} converges"`,
       'Steps:',
       ...this.steps.map((s, i) => `  ${i}. ${s}`),
       'Problems:',

@@ -54,6 +54,10 @@ const NAME_PARTS = [
   'semi;colon',
   '.hidden',
   'ñandú',
+  'trailing space ',
+  // Long names: three of these nest past Castrel's 255-character entry names.
+  'a-folder-name-long-enough-that-three-of-them-in-a-row-make-a-path-longer-than-most-name-fields',
+  'ドキュメントの非常に長いフォルダ名はバイト数で数えると三倍になります',
   'z'
 ]
 

@@ -51,8 +51,8 @@ export interface StoreView {
   fingerprints(): Map<string, string>
   /** What the store holds for the action, leaving out the items in `others` (by id). */
   read(others: ReadonlySet<string>): StoreReading
-  /** Whether the vendor takes a doc with these bytes at all (Staffify skips empty files). */
-  takes(content: Buffer): boolean
+  /** Whether the vendor can hold the doc at all (Staffify cannot hold a doc without text, such as an empty one). */
+  takes(content: Buffer, path: string): boolean
 }
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex')
@@ -181,7 +181,8 @@ function staffifyView(emu: FullEmulator): StoreView {
       }
       return { held, problems }
     },
-    takes: (content) => content.length > 0
+    takes: (content, path) =>
+      content.length > 0 && docToEntries({ key: path, markdown: content.toString('utf8'), digest: sha256(content).slice(0, DIGEST_CHARS), fallbackTitle: titleFromPath(path) }).length > 0
   }
 }
 
