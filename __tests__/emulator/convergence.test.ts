@@ -3,8 +3,8 @@
  * into one emulated store by runSync in-process, with the real adapters over loopback HTTP. After
  * every healthy run the store holds exactly the docs of the synced commit, current and once each,
  * and what a person (or another repository) put there is untouched. __tests__/helpers/convergence.ts
- * draws the events and checks the property. Each sequence has an emulator of its own, so sequences
- * run concurrently: most of a run's time is spent waiting on git and on vendor processing.
+ * draws the events, sync-checks.ts runs them and checks the property. Each sequence has an
+ * emulator of its own, so sequences run concurrently: a run spends much of its time waiting.
  *
  *   default                            a fixed sample of seeds, part of `npm test`
  *   KS_CONVERGENCE_SEQUENCES=200       seeds 1..200 per vendor (`npm run test:convergence`);
@@ -32,7 +32,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FaultSpec } from '../../emulator/framework.ts'
 import { startEmulator } from '../../emulator/server.ts'
 import { allVendors, type FullEmulator } from '../../emulator/vendors/index.ts'
-import { expectedDocs, runProblems, runSequence, storeDifferences, syncEvent, untouchedProblems, type ExpectedDoc, type SyncEvent } from '../helpers/convergence.ts'
+import { runSequence } from '../helpers/convergence.ts'
+import { expectedDocs, runProblems, storeDifferences, syncEvent, untouchedProblems, type ExpectedDoc, type SyncEvent } from '../helpers/sync-checks.ts'
 import { ANCHOR, docContent } from '../helpers/doc-tree.ts'
 import { makeRepo } from '../helpers/git-repo.ts'
 import { Prng } from '../helpers/prng.ts'
@@ -66,7 +67,8 @@ beforeAll(() => {
   process.env.KS_HTTP_BACKOFF_MS = '2'
   // Hundreds of runs would bury the test output under the workflow commands (::add-mask::, ::debug::) they print.
   const write = process.stdout.write.bind(process.stdout)
-  process.stdout.write = ((chunk: unknown, ...rest: never[]) => (typeof chunk === 'string' && chunk.startsWith('::') ? true : write(chunk as string, ...rest))) as typeof process.stdout.write
+  process.stdout.write = ((chunk: unknown, ...rest: never[]) =>
+    typeof chunk === 'string' && chunk.startsWith('::') ? true : write(chunk as string, ...rest)) as typeof process.stdout.write
 })
 afterAll(() => {
   if (saved.backoff === undefined) delete process.env.KS_HTTP_BACKOFF_MS
@@ -85,9 +87,13 @@ async function withEmulator<T>(fn: (emu: FullEmulator) => Promise<T>): Promise<T
 
 // Top-level concurrent tests: vitest overlaps the tests of one suite, not suites.
 const SEQUENCES = SYNC_VENDORS.flatMap((vendor) => seeds(process.env, vendor).map((seed) => [vendor, seed] as const))
-it.concurrent.each(SEQUENCES)('%s converges: sequence seed %i', async (vendor, seed) => {
-  await withEmulator((emu) => runSequence({ emu, vendor, seed, otherRepository: otherRepository(vendor), knownGaps: KNOWN_GAPS }))
-}, 600_000)
+it.concurrent.each(SEQUENCES)(
+  '%s converges: sequence seed %i',
+  async (vendor, seed) => {
+    await withEmulator((emu) => runSequence({ emu, vendor, seed, otherRepository: otherRepository(vendor), knownGaps: KNOWN_GAPS }))
+  },
+  600_000
+)
 
 /** A docs tree split over a job matrix: each shard owns one folder (`paths`) and its own `remote-prefix`. */
 const SHARDS = [
@@ -112,7 +118,13 @@ function shardFiles(): Record<string, Buffer> {
 }
 
 /** Differences between the store and every shard's docs in `workspace`, and changes to hand-made content. */
-async function shardProblems(emu: FullEmulator, vendor: SyncVendor, workspace: string, untouched: ReadonlyMap<string, string>, shards = SHARDS): Promise<string[]> {
+async function shardProblems(
+  emu: FullEmulator,
+  vendor: SyncVendor,
+  workspace: string,
+  untouched: ReadonlyMap<string, string>,
+  shards = SHARDS
+): Promise<string[]> {
   const view = storeView(emu, vendor)
   const expected = new Map<string, ExpectedDoc>()
   const tolerated = new Set<string>()
@@ -151,7 +163,11 @@ it.concurrent.each(SYNC_VENDORS)(
         const runs = await Promise.all(inputs.map((i) => syncEvent(repo, push, i)))
         expect(runs.flatMap(runProblems)).toEqual([])
         const writes = runs.map((r) => r.report!.items.filter((i) => i.outcome !== 'unchanged').map((i) => `${i.path}: ${i.action} → ${i.outcome}`))
-        expect(writes).toEqual([['docs/api/doc-3.md: replace → replaced'], [`docs/guides/doc-2.md: delete → ${vendor === 'castrel' ? 'tombstoned' : 'deleted'}`], []])
+        expect(writes).toEqual([
+          ['docs/api/doc-3.md: replace → replaced'],
+          [`docs/guides/doc-2.md: delete → ${vendor === 'castrel' ? 'tombstoned' : 'deleted'}`],
+          []
+        ])
         expect(await shardProblems(emu, vendor, runs[0]!.workspace, untouched)).toEqual([])
       } finally {
         await repo.cleanup()
@@ -165,27 +181,36 @@ describe('KNOWN GAP: StackSpot shards with zip batches', () => {
   // The zip of the guides shard is held back in the emulator until the api shard's zip is in and
   // its run has ended, as on any busy runner: both runs listed an empty store, so both zips ask for
   // auto-delete, and the later one removes every object the earlier zip brought.
-  it.runIf(KNOWN_GAPS)('first syncs of two shards at once keep both shards’ docs', async () => {
-    await withEmulator(async (emu) => {
-      const view = storeView(emu, 'stackspot')
-      view.seedByHand()
-      const untouched = view.fingerprints()
-      const repo = await makeRepo(shardFiles())
-      try {
-        const shards = SHARDS.slice(0, 2)
-        const inputs = shards.map((s) => view.inputs({ paths: `${s.folder}**/*.md`, 'remote-prefix': s.prefix, 'upload-strategy': 'zip' }))
-        const held: FaultSpec = { kind: 'latency', route: 'POST /stackspot/v1/knowledge-sources/:slug/objects/batch', match: 'guides/docs/guides/', ms: 3_000 }
-        emu.faults.add(held)
-        const { after } = await repo.push()
-        const dispatch: SyncEvent = { name: 'workflow_dispatch', ref: 'refs/heads/main', sha: after, depth: 1 }
-        const runs = await Promise.all(inputs.map((i) => syncEvent(repo, dispatch, i)))
-        expect(runs.flatMap(runProblems)).toEqual([])
-        expect(await shardProblems(emu, 'stackspot', runs[0]!.workspace, untouched, shards)).toEqual([])
-      } finally {
-        await repo.cleanup()
-      }
-    })
-  }, 180_000)
+  it.runIf(KNOWN_GAPS)(
+    'first syncs of two shards at once keep both shards’ docs',
+    async () => {
+      await withEmulator(async (emu) => {
+        const view = storeView(emu, 'stackspot')
+        view.seedByHand()
+        const untouched = view.fingerprints()
+        const repo = await makeRepo(shardFiles())
+        try {
+          const shards = SHARDS.slice(0, 2)
+          const inputs = shards.map((s) => view.inputs({ paths: `${s.folder}**/*.md`, 'remote-prefix': s.prefix, 'upload-strategy': 'zip' }))
+          const held: FaultSpec = {
+            kind: 'latency',
+            route: 'POST /stackspot/v1/knowledge-sources/:slug/objects/batch',
+            match: 'guides/docs/guides/',
+            ms: 3_000
+          }
+          emu.faults.add(held)
+          const { after } = await repo.push()
+          const dispatch: SyncEvent = { name: 'workflow_dispatch', ref: 'refs/heads/main', sha: after, depth: 1 }
+          const runs = await Promise.all(inputs.map((i) => syncEvent(repo, dispatch, i)))
+          expect(runs.flatMap(runProblems)).toEqual([])
+          expect(await shardProblems(emu, 'stackspot', runs[0]!.workspace, untouched, shards)).toEqual([])
+        } finally {
+          await repo.cleanup()
+        }
+      })
+    },
+    180_000
+  )
 })
 
 describe('KNOWN GAP: Staffify docs it cannot turn into entries', () => {
@@ -213,34 +238,45 @@ describe('KNOWN GAP: Staffify docs it cannot turn into entries', () => {
 
   // Hugo's section pages (`_index.md`) are often front matter only. Staffify makes no entry of such a
   // doc, so every run fails it, and a run with a failed upload deletes nothing: deleted docs stay.
-  it.runIf(KNOWN_GAPS)('a doc without text (front matter only) neither fails the run nor keeps deleted docs in the store', async () => {
-    await withEmulator(async (emu) => {
-      const { repo, push } = await staffifyWorld(emu, { 'docs/_index.md': '---\ntitle: Docs\nweight: 1\n---\n', 'docs/gone.md': '# Gone\n\nDeleted by the next push.\n' })
-      try {
-        const first = await push()
-        const second = await push(async () => {
-          await repo.remove('docs/gone.md')
-          await repo.write({ 'docs/_index.md': '---\ntitle: Docs\nweight: 2\n---\n' })
+  it.runIf(KNOWN_GAPS)(
+    'a doc without text (front matter only) neither fails the run nor keeps deleted docs in the store',
+    async () => {
+      await withEmulator(async (emu) => {
+        const { repo, push } = await staffifyWorld(emu, {
+          'docs/_index.md': '---\ntitle: Docs\nweight: 1\n---\n',
+          'docs/gone.md': '# Gone\n\nDeleted by the next push.\n'
         })
-        expect({ first: first.run, second: second.run, store: second.store }).toEqual({ first: [], second: [], store: [] })
-      } finally {
-        await repo.cleanup()
-      }
-    })
-  }, 120_000)
+        try {
+          const first = await push()
+          const second = await push(async () => {
+            await repo.remove('docs/gone.md')
+            await repo.write({ 'docs/_index.md': '---\ntitle: Docs\nweight: 2\n---\n' })
+          })
+          expect({ first: first.run, second: second.run, store: second.store }).toEqual({ first: [], second: [], store: [] })
+        } finally {
+          await repo.cleanup()
+        }
+      })
+    },
+    120_000
+  )
 
   // An emptied doc is skipped (Staffify has nothing to make entries of), and the planner leaves a
   // skipped doc's remote copy alone: agents keep answering from the text the repository removed.
-  it.runIf(KNOWN_GAPS)('a doc emptied by a push leaves the store', async () => {
-    await withEmulator(async (emu) => {
-      const { repo, push } = await staffifyWorld(emu, { 'docs/emptied.md': '# Soon empty\n\nThis text must not outlive the file.\n' })
-      try {
-        await push()
-        const { run, store } = await push(() => repo.write({ 'docs/emptied.md': '' }))
-        expect({ run, store }).toEqual({ run: [], store: [] })
-      } finally {
-        await repo.cleanup()
-      }
-    })
-  }, 120_000)
+  it.runIf(KNOWN_GAPS)(
+    'a doc emptied by a push leaves the store',
+    async () => {
+      await withEmulator(async (emu) => {
+        const { repo, push } = await staffifyWorld(emu, { 'docs/emptied.md': '# Soon empty\n\nThis text must not outlive the file.\n' })
+        try {
+          await push()
+          const { run, store } = await push(() => repo.write({ 'docs/emptied.md': '' }))
+          expect({ run, store }).toEqual({ run: [], store: [] })
+        } finally {
+          await repo.cleanup()
+        }
+      })
+    },
+    120_000
+  )
 })

@@ -4,164 +4,29 @@
  * re-runs, full syncs, and runs where injected faults fail some writes (each followed by a
  * healthy run). After every healthy run the store must hold exactly the docs of the commit that
  * run synced, with their current content, once each, and the content the action did not create
- * must be as it was. Each run is `runSync` in-process with the real adapters over loopback HTTP.
- * A sequence is drawn from its seed alone, so a failure names the seed that replays it.
+ * must be as it was (sync-checks.ts). A sequence is drawn from its seed alone, so a failure names
+ * the seed that replays it.
  */
 import { expect } from 'vitest'
 import type { FaultSpec } from '../../emulator/framework.ts'
 import type { FullEmulator } from '../../emulator/vendors/index.ts'
-import { toRunContext } from '../../src/context.ts'
-import { errorMessage } from '../../src/errors.ts'
-import { memoryLog } from '../../src/log.ts'
-import type { SyncReport } from '../../src/plan.ts'
-import { runSync } from '../../src/run-sync.ts'
-import { TokenCache } from '../../src/tokens.ts'
 import { ANCHOR, DOC_GLOBS, applyEdit, describeEdit, initialFiles, isDoc, randomEdit, trackedFiles, type Files } from './doc-tree.ts'
-import { settingsFrom } from './fixtures.ts'
 import { git, makeRepo, type TestRepo } from './git-repo.ts'
-import { pushPayload, workflowDispatchPayload } from './payloads.ts'
 import { Prng } from './prng.ts'
-import { REPOSITORY, storeView, type StoreReading, type StoreView, type SyncVendor } from './store-views.ts'
-
-const ZERO = '0'.repeat(40)
-
-/** An event as the runner hands it to the action: what triggered the run and which commit it checks out. */
-export interface SyncEvent {
-  readonly name: 'push' | 'workflow_dispatch'
-  readonly ref: string
-  readonly sha: string
-  readonly before?: string
-  readonly forced?: boolean
-  /** fetch-depth of the checkout: 1 leaves the push's base out of the clone, so the action reconciles everything. */
-  readonly depth: number
-}
-
-export interface RunOutcome {
-  readonly event: SyncEvent
-  readonly workspace: string
-  readonly report?: SyncReport
-  /** A run-level failure (runSync threw). */
-  readonly thrown?: string
-  readonly log: readonly string[]
-}
-
-export function describeEvent(e: SyncEvent): string {
-  const short = (sha: string) => sha.slice(0, 7)
-  if (e.name === 'workflow_dispatch') return `workflow_dispatch on ${e.ref} at ${short(e.sha)}`
-  return `push ${e.ref} ${short(e.before ?? ZERO)}..${short(e.sha)}${e.forced ? ' (forced)' : ''}, checkout depth ${e.depth}`
-}
-
-/** Checks the event's commit out as actions/checkout would and runs the sync on it, as one workflow run. */
-export async function syncEvent(repo: TestRepo, event: SyncEvent, inputs: Record<string, string>, repository = REPOSITORY): Promise<RunOutcome> {
-  const [owner, name] = repository.split('/') as [string, string]
-  const workspace = await repo.checkout(event.sha, event.depth)
-  const payload =
-    event.name === 'push'
-      ? pushPayload({ owner, name, before: event.before ?? ZERO, after: event.sha, ref: event.ref, forced: event.forced })
-      : workflowDispatchPayload({ owner, name, ref: event.ref })
-  const run = toRunContext({ eventName: event.name, sha: event.sha, payload, serverUrl: 'https://github.com', apiUrl: 'https://api.github.com', repo: { owner, repo: name } }, workspace)
-  const log = memoryLog()
-  try {
-    const settings = settingsFrom(inputs, event.name)
-    const { report } = await runSync(settings, run, { log, octokit: undefined, group: (_name, fn) => fn(), tokenCache: new TokenCache() })
-    return { event, workspace, report, log: log.lines }
-  } catch (error) {
-    return { event, workspace, thrown: errorMessage(error), log: log.lines }
-  }
-}
-
-/** Why a run that should have succeeded did not, if it did not. */
-export function runProblems(outcome: RunOutcome): string[] {
-  if (outcome.thrown) return [`the run failed: ${outcome.thrown}`]
-  const report = outcome.report!
-  return [...report.errors.map((e) => `run error: ${e}`), ...report.items.filter((i) => i.outcome === 'failed').map((i) => `${i.path}: ${i.action} failed: ${i.detail ?? ''}`)]
-}
-
-export interface ExpectedDoc {
-  readonly path: string
-  readonly content: Buffer
-}
-
-/**
- * Differences between what the store holds and `expected` (by key: remote-prefix + path). The
- * store may put something before every key (Telzino's `<owner/repo>/`, or any scheme that scopes
- * docs by repository); that part is read off the anchor doc. Keys in `tolerated` may be held or
- * not (docs the vendor skips, whose earlier copy the action leaves alone by design).
- */
-export function storeDifferences(reading: StoreReading, expected: ReadonlyMap<string, ExpectedDoc>, anchorKey: string, tolerated: ReadonlySet<string> = new Set()): string[] {
-  const problems = [...reading.problems]
-  const namespace = namespaceOf(reading, anchorKey)
-  const seen = new Set<string>()
-  for (const [key, doc] of expected) {
-    const name = namespace + key
-    const held = reading.held.get(name)
-    seen.add(name)
-    if (!held) {
-      if (!tolerated.has(key)) problems.push(`missing: ${name} (${doc.content.length} bytes)`)
-      continue
-    }
-    if (tolerated.has(key)) continue
-    const diff = held.differs(doc.content, doc.path)
-    if (diff) problems.push(`stale: ${name}: ${diff}`)
-  }
-  for (const name of reading.held.keys()) {
-    if (!seen.has(name)) problems.push(`orphan: ${name} is in the store but not in the repository`)
-  }
-  return problems
-}
-
-/** What the store puts before every key, read off the anchor doc; '' when the anchor is missing (then it shows as missing). */
-export function namespaceOf(reading: StoreReading, anchorKey: string): string {
-  const anchors = [...reading.held.keys()].filter((n) => n.endsWith(anchorKey)).sort((a, b) => a.length - b.length)
-  return anchors[0]?.slice(0, anchors[0].length - anchorKey.length) ?? ''
-}
-
-/**
- * After a failed run: every doc of the last synced commit that the new commit still has must be
- * in the store with its previous or its new content (a failed run never leaves the store with
- * less than it had). Extra copies are allowed here; the healthy run after it must remove them.
- */
-export function lostByFailedRun(reading: StoreReading, view: StoreView, previous: ReadonlyMap<string, ExpectedDoc>, now: ReadonlyMap<string, ExpectedDoc>, anchorKey: string): string[] {
-  const namespace = namespaceOf(reading, anchorKey)
-  const problems: string[] = []
-  for (const [key, before] of previous) {
-    const after = now.get(key)
-    if (!after || !view.takes(before.content, before.path)) continue
-    const held = reading.held.get(namespace + key)
-    if (!held) problems.push(`lost by the failed run: ${namespace + key} was synced and is still in the repository, but is not in the store`)
-    else if (!held.holds(before.content, before.path) && !(view.takes(after.content, after.path) && held.holds(after.content, after.path))) {
-      problems.push(`damaged by the failed run: ${namespace + key} holds neither its previous nor its new content`)
-    }
-  }
-  return problems
-}
-
-/** The docs of a checkout the store should hold, by key; and the ones the vendor skips. */
-export async function expectedDocs(workspace: string, view: StoreView, opts: { remotePrefix?: string; under?: string } = {}): Promise<{ expected: Map<string, ExpectedDoc>; skipped: Set<string> }> {
-  const expected = new Map<string, ExpectedDoc>()
-  const skipped = new Set<string>()
-  const files = await trackedFiles(workspace)
-  for (const [path, content] of files) {
-    if (!isDoc(path) || (opts.under && !path.startsWith(opts.under))) continue
-    const key = (opts.remotePrefix ?? '') + path
-    expected.set(key, { path, content })
-    if (!view.takes(content, path)) skipped.add(key)
-  }
-  return { expected, skipped }
-}
-
-/** Changes of content the action did not create, against the fingerprints taken before the runs. */
-export function untouchedProblems(view: StoreView, before: ReadonlyMap<string, string>): string[] {
-  const now = view.fingerprints()
-  const problems: string[] = []
-  for (const [id, print] of before) {
-    const current = now.get(id)
-    if (current === undefined) problems.push(`content the action did not create was deleted: ${print}`)
-    else if (current !== print) problems.push(`content the action did not create was changed: ${print} → ${current}`)
-  }
-  return problems
-}
-
+import { storeView, type StoreView, type SyncVendor } from './store-views.ts'
+import {
+  ZERO,
+  describeEvent,
+  expectedDocs,
+  lostByFailedRun,
+  runProblems,
+  storeDifferences,
+  syncEvent,
+  untouchedProblems,
+  type ExpectedDoc,
+  type RunOutcome,
+  type SyncEvent
+} from './sync-checks.ts'
 export interface SequenceOptions {
   readonly emu: FullEmulator
   readonly vendor: SyncVendor
@@ -227,7 +92,9 @@ function drawFaults(rng: Prng, vendor: SyncVendor, docs: readonly string[]): Fau
     const oneDoc = rng.chance(0.7) && docs.length > 0 ? docs[Math.floor(rng.next() * docs.length)] : undefined
     if (vendorFault && named.length > 0) {
       const { perDoc, ...fault } = named[Math.floor(pick * named.length)]!
-      faults.push(perDoc ? (oneDoc ? { kind: 'vendor', ...fault, match: oneDoc, times } : { kind: 'vendor', ...fault, times: 1 }) : { kind: 'vendor', ...fault, times })
+      faults.push(
+        perDoc ? (oneDoc ? { kind: 'vendor', ...fault, match: oneDoc, times } : { kind: 'vendor', ...fault, times: 1 }) : { kind: 'vendor', ...fault, times }
+      )
     } else faults.push(reset ? { kind: 'reset', route, times } : { kind: 'status', route, status, times })
   }
   return faults
@@ -286,7 +153,9 @@ class Sequence {
       concurrency,
       ...(vendor === 'stackspot' ? { 'upload-strategy': strategy } : {})
     })
-    this.note(`store seeded by hand; processing ${emu.ctx.processingMs} ms, concurrency ${concurrency}${vendor === 'stackspot' ? `, upload-strategy ${strategy}` : ''}`)
+    this.note(
+      `store seeded by hand; processing ${emu.ctx.processingMs} ms, concurrency ${concurrency}${vendor === 'stackspot' ? `, upload-strategy ${strategy}` : ''}`
+    )
     // Only some sequences have an unattributed StackSpot object, so runs with and without auto-delete are both drawn.
     this.view.seedByHand({ unattributed: rng.chance(0.3) })
     for (const id of this.view.fingerprints().keys()) this.others.add(id)
@@ -297,7 +166,13 @@ class Sequence {
     this.repos.push(this.repo)
     this.files = await trackedFiles(this.repo.work)
     const first = await this.repo.push()
-    await this.healthy(`first push creates main with ${[...this.files.keys()].filter(isDoc).length} docs`, { name: 'push', ref: 'refs/heads/main', before: first.before, sha: first.after, depth: 1 })
+    await this.healthy(`first push creates main with ${[...this.files.keys()].filter(isDoc).length} docs`, {
+      name: 'push',
+      ref: 'refs/heads/main',
+      before: first.before,
+      sha: first.after,
+      depth: 1
+    })
 
     const count = rng.int(5, 9)
     for (let i = 0; i < count; i++) {
@@ -317,7 +192,8 @@ class Sequence {
 
   private note(step: string): void {
     this.steps.push(step)
-    if (process.env.KS_CONVERGENCE_VERBOSE === '1') console.log(`[${this.o.vendor} seed ${this.o.seed}] ${((Date.now() - this.started) / 1000).toFixed(1)} s: ${step}`)
+    if (process.env.KS_CONVERGENCE_VERBOSE === '1')
+      console.log(`[${this.o.vendor} seed ${this.o.seed}] ${((Date.now() - this.started) / 1000).toFixed(1)} s: ${step}`)
   }
 
   /** Another repository's docs in the same store, one of them at a path ours also has. */
@@ -383,7 +259,14 @@ class Sequence {
     const { count, edits } = await this.commits()
     const { before, after } = await this.repo.push({ force: true })
     const depth = this.rng.chance(0.5) ? 1 : count + 1
-    await this.healthy(`force push: main reset ${back} commit(s) back, then ${count} commit(s) [${edits.join('; ')}]`, { name: 'push', ref: 'refs/heads/main', before, sha: after, forced: true, depth })
+    await this.healthy(`force push: main reset ${back} commit(s) back, then ${count} commit(s) [${edits.join('; ')}]`, {
+      name: 'push',
+      ref: 'refs/heads/main',
+      before,
+      sha: after,
+      forced: true,
+      depth
+    })
   }
 
   /** A new branch pushed (the store follows it: a first push reconciles), then fast-forwarded into main. */
@@ -393,7 +276,13 @@ class Sequence {
     const { count, edits } = await this.commits()
     await git(this.repo.work, 'push', '-q', 'origin', `HEAD:refs/heads/${name}`)
     const sha = await this.repo.head()
-    await this.healthy(`new branch ${name} pushed with ${count} commit(s) [${edits.join('; ')}]`, { name: 'push', ref: `refs/heads/${name}`, before: ZERO, sha, depth: 1 })
+    await this.healthy(`new branch ${name} pushed with ${count} commit(s) [${edits.join('; ')}]`, {
+      name: 'push',
+      ref: `refs/heads/${name}`,
+      before: ZERO,
+      sha,
+      depth: 1
+    })
     await git(this.repo.work, 'checkout', '-q', 'main')
     await git(this.repo.work, 'merge', '-q', '--ff-only', name)
     const { before, after } = await this.repo.push()
@@ -410,7 +299,10 @@ class Sequence {
     const outcome = await syncEvent(this.repo, event, this.inputs)
     emu.faults.clear()
     const { expected } = await expectedDocs(outcome.workspace, this.view)
-    const hurt = [...lostByFailedRun(this.view.read(this.others), this.view, this.synced, expected, ANCHOR.path), ...untouchedProblems(this.view, this.untouched)]
+    const hurt = [
+      ...lostByFailedRun(this.view.read(this.others), this.view, this.synced, expected, ANCHOR.path),
+      ...untouchedProblems(this.view, this.untouched)
+    ]
     if (hurt.length > 0) this.fail(hurt, outcome)
     this.last = event
     const heal = this.rng.weighted({ rerun: 3, dispatch: 1, 'next-push': 2 })
@@ -445,7 +337,11 @@ class Sequence {
 
   private fail(problems: readonly string[], outcome: RunOutcome): never {
     const { vendor, seed, knownGaps, otherRepository } = this.o
-    const env = [`KS_CONVERGENCE_SEED=${seed}`, ...(knownGaps ? ['KS_CONVERGENCE_KNOWN_GAPS=1'] : []), ...(otherRepository ? ['KS_CONVERGENCE_OTHER_REPOSITORY=1'] : [])]
+    const env = [
+      `KS_CONVERGENCE_SEED=${seed}`,
+      ...(knownGaps ? ['KS_CONVERGENCE_KNOWN_GAPS=1'] : []),
+      ...(otherRepository ? ['KS_CONVERGENCE_OTHER_REPOSITORY=1'] : [])
+    ]
     const report = outcome.report
     const message = [
       `Convergence broke for ${vendor}, seed ${seed}, at step ${this.steps.length - 1}.`,
@@ -454,7 +350,13 @@ class Sequence {
       ...this.steps.map((s, i) => `  ${i}. ${s}`),
       'Problems:',
       ...problems.map((p) => `  - ${p}`),
-      ...(report ? ['Report:', `  ${report.scope}: ${report.scopeReason}`, ...report.items.map((i) => `  ${i.path}: ${i.action} → ${i.outcome}${i.detail ? ` (${i.detail})` : ''}`)] : []),
+      ...(report
+        ? [
+            'Report:',
+            `  ${report.scope}: ${report.scopeReason}`,
+            ...report.items.map((i) => `  ${i.path}: ${i.action} → ${i.outcome}${i.detail ? ` (${i.detail})` : ''}`)
+          ]
+        : []),
       'Log (last 40 lines):',
       ...outcome.log.slice(-40).map((l) => `  ${l}`)
     ].join('\n')

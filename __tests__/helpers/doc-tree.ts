@@ -62,8 +62,33 @@ const NAME_PARTS = [
 ]
 
 const WORDS = [
-  'the', 'store', 'sync', 'doc', 'agent', 'knowledge', 'release', 'deploy', 'rollback', 'token', 'naïve', 'façade', 'Zürich',
-  '東京', 'データ', 'привет', 'مرحبا', 'γειά', '🚀', '✅', 'e\u0301', 'x²', '—', '“quoted”', '`code`', '**bold**', '[link](https://example.com/a?b=c)'
+  'the',
+  'store',
+  'sync',
+  'doc',
+  'agent',
+  'knowledge',
+  'release',
+  'deploy',
+  'rollback',
+  'token',
+  'naïve',
+  'façade',
+  'Zürich',
+  '東京',
+  'データ',
+  'привет',
+  'مرحبا',
+  'γειά',
+  '🚀',
+  '✅',
+  'e\u0301',
+  'x²',
+  '—',
+  '“quoted”',
+  '`code`',
+  '**bold**',
+  '[link](https://example.com/a?b=c)'
 ]
 
 /** Files outside DOC_GLOBS that the edits also touch: the store must never hold them. */
@@ -157,7 +182,9 @@ export function randomEdit(rng: Prng, files: Files): Edit {
     case 'rename': {
       const from = rng.pick(docs)
       const to = fresh()
-      return rng.chance(0.3) ? { kind: 'rename', from, to, content: Buffer.concat([files.get(from)!, Buffer.from(`\n${sentence(rng)}\n`)]) } : { kind: 'rename', from, to }
+      return rng.chance(0.3)
+        ? { kind: 'rename', from, to, content: Buffer.concat([files.get(from)!, Buffer.from(`\n${sentence(rng)}\n`)]) }
+        : { kind: 'rename', from, to }
     }
     case 'move-out':
       return { kind: 'rename', from: rng.pick(docs), to: `archive/${rng.int(1, 9999)}-${rng.pick(NAME_PARTS)}.md` }

@@ -85,7 +85,11 @@ export function storeView(emu: FullEmulator, vendor: SyncVendor): StoreView {
 
 function stackspotView(emu: FullEmulator): StoreView {
   const slug = STORE_NAME.stackspot
-  const objects = () => emu.vendor('stackspot').state().knowledgeSources.find((k) => k.slug === slug)?.objects ?? []
+  const objects = () =>
+    emu
+      .vendor('stackspot')
+      .state()
+      .knowledgeSources.find((k) => k.slug === slug)?.objects ?? []
   return {
     vendor: 'stackspot',
     inputs: (extra = {}) => demoInputs('stackspot', emu.url, { 'knowledge-base': slug, ...extra }),
@@ -100,14 +104,14 @@ function stackspotView(emu: FullEmulator): StoreView {
       if (opts.unattributed) made.push({ file_path: null, content: 'Uploaded without a file path.', standalone: false })
       emu.vendor('stackspot').seed({ settings: { newKsDelayMs: 0 }, knowledgeSources: [{ slug, name: 'Convergence', objects: made }] })
     },
-    fingerprints: () =>
-      new Map(objects().map((o) => [o.id, JSON.stringify([o.file_path, o.checksum, o.standalone, o.origin, o.content, o.updated_at])])),
+    fingerprints: () => new Map(objects().map((o) => [o.id, JSON.stringify([o.file_path, o.checksum, o.standalone, o.origin, o.content, o.updated_at])])),
     read(others) {
       const problems: string[] = []
       const ours: Array<{ name: string; item: ReturnType<typeof objects>[number] }> = []
       for (const o of objects()) {
         if (others.has(o.id)) continue
-        if (o.standalone || !o.file_path) problems.push(`object ${o.id} (${o.file_path ?? 'no path'}, standalone ${o.standalone}) was not made by hand and is not a synced doc`)
+        if (o.standalone || !o.file_path)
+          problems.push(`object ${o.id} (${o.file_path ?? 'no path'}, standalone ${o.standalone}) was not made by hand and is not a synced doc`)
         else ours.push({ name: o.file_path, item: o })
       }
       const held = new Map<string, HeldDoc>()
@@ -115,7 +119,9 @@ function stackspotView(emu: FullEmulator): StoreView {
         held.set(name, {
           name,
           differs: (content) =>
-            o.checksum === sha256(content) ? undefined : `holds ${o.size} bytes ${preview(o.content ?? '')}, expected ${content.length} bytes ${preview(content.toString('utf8'))}`,
+            o.checksum === sha256(content)
+              ? undefined
+              : `holds ${o.size} bytes ${preview(o.content ?? '')}, expected ${content.length} bytes ${preview(content.toString('utf8'))}`,
           holds: (content) => [o, ...more].some((x) => x.checksum === sha256(content))
         })
       }
@@ -127,7 +133,11 @@ function stackspotView(emu: FullEmulator): StoreView {
 
 function staffifyView(emu: FullEmulator): StoreView {
   const name = STORE_NAME.staffify
-  const entries = () => emu.vendor('staffify').state().knowledgeBases.find((k) => k.name === name)?.entries ?? []
+  const entries = () =>
+    emu
+      .vendor('staffify')
+      .state()
+      .knowledgeBases.find((k) => k.name === name)?.entries ?? []
   return {
     vendor: 'staffify',
     inputs: (extra = {}) => demoInputs('staffify', emu.url, { 'knowledge-base': name, ...extra }),
@@ -169,12 +179,20 @@ function staffifyView(emu: FullEmulator): StoreView {
           differs(content, path) {
             const markdown = content.toString('utf8')
             const expected = docToEntries({ key, markdown, digest: sha256(content).slice(0, DIGEST_CHARS), fallbackTitle: titleFromPath(path) })
-            if (actual.length !== expected.length) return `holds ${actual.length} entries, expected ${expected.length} (${actual.map((e) => preview(e.q)).join(', ')})`
+            if (actual.length !== expected.length)
+              return `holds ${actual.length} entries, expected ${expected.length} (${actual.map((e) => preview(e.q)).join(', ')})`
             const i = expected.findIndex((e, n) => e.q !== actual[n]!.q || e.a !== actual[n]!.a)
-            return i === -1 ? undefined : `entry ${i + 1} is ${preview(actual[i]!.q)} / ${preview(actual[i]!.a)}, expected ${preview(expected[i]!.q)} / ${preview(expected[i]!.a)}`
+            return i === -1
+              ? undefined
+              : `entry ${i + 1} is ${preview(actual[i]!.q)} / ${preview(actual[i]!.a)}, expected ${preview(expected[i]!.q)} / ${preview(expected[i]!.a)}`
           },
           holds(content, path) {
-            const expected = docToEntries({ key, markdown: content.toString('utf8'), digest: sha256(content).slice(0, DIGEST_CHARS), fallbackTitle: titleFromPath(path) })
+            const expected = docToEntries({
+              key,
+              markdown: content.toString('utf8'),
+              digest: sha256(content).slice(0, DIGEST_CHARS),
+              fallbackTitle: titleFromPath(path)
+            })
             return expected.every((e) => actual.some((x) => x.q === e.q && x.a === e.a))
           }
         })
@@ -182,13 +200,19 @@ function staffifyView(emu: FullEmulator): StoreView {
       return { held, problems }
     },
     takes: (content, path) =>
-      content.length > 0 && docToEntries({ key: path, markdown: content.toString('utf8'), digest: sha256(content).slice(0, DIGEST_CHARS), fallbackTitle: titleFromPath(path) }).length > 0
+      content.length > 0 &&
+      docToEntries({ key: path, markdown: content.toString('utf8'), digest: sha256(content).slice(0, DIGEST_CHARS), fallbackTitle: titleFromPath(path) })
+        .length > 0
   }
 }
 
 function telzinoView(emu: FullEmulator): StoreView {
   const name = STORE_NAME.telzino
-  const sources = () => emu.vendor('telzino').state().knowledgeBases.find((k) => k.name === name)?.sources ?? []
+  const sources = () =>
+    emu
+      .vendor('telzino')
+      .state()
+      .knowledgeBases.find((k) => k.name === name)?.sources ?? []
   return {
     vendor: 'telzino',
     inputs: (extra = {}) => demoInputs('telzino', emu.url, { 'knowledge-base': name, ...extra }),
@@ -219,13 +243,16 @@ function telzinoView(emu: FullEmulator): StoreView {
         else ours.push({ name: s.name, item: s })
       }
       const held = new Map<string, HeldDoc>()
-      const complete = (s: ReturnType<typeof sources>[number], content: Buffer) => s.status === 'active' && s.size === content.length && s.content === content.toString('utf8')
+      const complete = (s: ReturnType<typeof sources>[number], content: Buffer) =>
+        s.status === 'active' && s.size === content.length && s.content === content.toString('utf8')
       for (const [n, [s, ...more]] of byName(ours, 'sources', problems)) {
         held.set(n, {
           name: n,
           differs(content) {
             if (s.status !== 'active') return `source ${s.id} is ${s.status}, not active`
-            return complete(s, content) ? undefined : `holds ${s.size ?? 'no'} bytes ${preview(s.content ?? '')}, expected ${content.length} bytes ${preview(content.toString('utf8'))}`
+            return complete(s, content)
+              ? undefined
+              : `holds ${s.size ?? 'no'} bytes ${preview(s.content ?? '')}, expected ${content.length} bytes ${preview(content.toString('utf8'))}`
           },
           holds: (content) => [s, ...more].some((x) => complete(x, content))
         })
@@ -235,7 +262,6 @@ function telzinoView(emu: FullEmulator): StoreView {
     takes: () => true
   }
 }
-
 
 function castrelView(emu: FullEmulator): StoreView {
   const entries = () => emu.vendor('castrel').state().entries
