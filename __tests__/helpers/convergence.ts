@@ -27,6 +27,7 @@ import {
   type RunOutcome,
   type SyncEvent
 } from './sync-checks.ts'
+
 export interface SequenceOptions {
   readonly emu: FullEmulator
   readonly vendor: SyncVendor
