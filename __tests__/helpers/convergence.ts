@@ -21,8 +21,8 @@ import {
   lostByFailedRun,
   runProblems,
   storeDifferences,
-  syncEvent,
   untouchedProblems,
+  Workflow,
   type ExpectedDoc,
   type RunOutcome,
   type SyncEvent
@@ -32,10 +32,6 @@ export interface SequenceOptions {
   readonly emu: FullEmulator
   readonly vendor: SyncVendor
   readonly seed: number
-  /** Sync another repository into the store first; its docs must survive every run of ours. */
-  readonly otherRepository: boolean
-  /** Also draw cases with known, reported gaps (see the test file): stricter checks and events today's action does not heal. */
-  readonly knownGaps: boolean
 }
 
 /** Write routes per vendor that a fault may fail (`METHOD pattern` as the emulator registers them). */
@@ -126,7 +122,9 @@ class Sequence {
   /** Ids of the items the action did not create (by hand, or another repository's), and their fingerprints. */
   private readonly others = new Set<string>()
   private untouched = new Map<string, string>()
-  private last: SyncEvent | undefined
+  private workflow!: Workflow
+  /** The last run: the event and its workflow run, which a re-run runs again. */
+  private last: { event: SyncEvent; runId: number } | undefined
   /** The docs of the commit the last healthy run synced, which the store then held. */
   private synced = new Map<string, ExpectedDoc>()
   private branches = 0
@@ -142,6 +140,7 @@ class Sequence {
     const { emu, vendor } = this.o
     const rng = this.rng
     emu.reset()
+    this.workflow = new Workflow(emu)
     emu.ctx.processingMs = rng.pick([0, 0, 5, 30])
     const concurrency = rng.pick(['1', '4', '8'])
     const strategy = rng.pick(['auto', 'auto', 'zip', 'per-file'])
@@ -160,7 +159,7 @@ class Sequence {
     // Only some sequences have an unattributed StackSpot object, so runs with and without auto-delete are both drawn.
     this.view.seedByHand({ unattributed: rng.chance(0.3) })
     for (const id of this.view.fingerprints().keys()) this.others.add(id)
-    if (this.o.otherRepository) await this.syncOtherRepository()
+    await this.syncOtherRepository()
     this.untouched = this.view.fingerprints()
 
     this.repo = await makeRepo(Object.fromEntries(initialFiles(rng)))
@@ -181,7 +180,7 @@ class Sequence {
       if (kind === 'push') await this.push()
       else if (kind === 'force-push') await this.forcePush()
       else if (kind === 'branch') await this.branch()
-      else if (kind === 'rerun') await this.healthy('re-run of the same event', this.last!)
+      else if (kind === 'rerun') await this.healthy('re-run of the same event', this.last!.event, this.last!.runId)
       else if (kind === 'dispatch') await this.healthy('full sync', await this.dispatchEvent())
       else await this.faulty()
     }
@@ -206,7 +205,11 @@ class Sequence {
     })
     this.repos.push(other)
     const { after } = await other.push()
-    const outcome = await syncEvent(other, { name: 'workflow_dispatch', ref: 'refs/heads/main', sha: after, depth: 1 }, this.inputs, 'octo/handbook')
+    const outcome = await new Workflow(this.o.emu, 'octo/handbook').run(
+      other,
+      { name: 'workflow_dispatch', ref: 'refs/heads/main', sha: after, depth: 1 },
+      this.inputs
+    )
     this.note('another repository (octo/handbook) synced 3 docs into the store')
     const problems = runProblems(outcome)
     if (problems.length > 0) this.fail(problems, outcome)
@@ -297,7 +300,7 @@ class Sequence {
     const faults = drawFaults(this.rng, this.o.vendor, [...this.files.keys()].filter(isDoc).sort())
     for (const f of faults) emu.faults.add(f)
     this.note(`${what}, with faults ${JSON.stringify(faults)}: ${describeEvent(event)}`)
-    const outcome = await syncEvent(this.repo, event, this.inputs)
+    const outcome = await this.workflow.run(this.repo, event, this.inputs)
     emu.faults.clear()
     const { expected } = await expectedDocs(outcome.workspace, this.view)
     const hurt = [
@@ -305,31 +308,30 @@ class Sequence {
       ...untouchedProblems(this.view, this.untouched)
     ]
     if (hurt.length > 0) this.fail(hurt, outcome)
-    this.last = event
+    this.last = { event, runId: outcome.runId }
     const heal = this.rng.weighted({ rerun: 3, dispatch: 1, 'next-push': 2 })
-    if (heal === 'next-push' && this.o.knownGaps) {
-      // Issue 12 §3: the next successful run must bring the store to its commit, the failed push's changes included.
+    if (heal === 'next-push') {
+      // The next successful run must bring the store to its commit, the failed push's changes included.
       const next = await this.pushEvent()
       await this.healthy(`next push after the failed run: ${next.what}`, next.event)
     } else if (heal === 'dispatch') {
       await this.healthy('full sync after the failed run', await this.dispatchEvent())
     } else {
-      await this.healthy('re-run of the failed run', event)
+      await this.healthy('re-run of the failed run', event, outcome.runId)
     }
   }
 
-  /** Runs the event with no faults and checks the property. */
-  private async healthy(what: string, event: SyncEvent): Promise<void> {
-    this.note(`${what}: ${describeEvent(event)}`)
-    const outcome = await syncEvent(this.repo, event, this.inputs)
-    this.last = event
+  /** Runs the event with no faults (as a new workflow run, or a re-run of `rerun`) and checks the property. */
+  private async healthy(what: string, event: SyncEvent, rerun?: number): Promise<void> {
+    this.note(`${what}${rerun === undefined ? '' : ` (run ${rerun} again)`}: ${describeEvent(event)}`)
+    const outcome = await this.workflow.run(this.repo, event, this.inputs, rerun)
+    this.last = { event, runId: outcome.runId }
     const { expected, skipped } = await expectedDocs(outcome.workspace, this.view)
-    // Strict: a doc the vendor skips must be gone from the store too (see the test file for why that is a known gap).
-    const tolerated = this.o.knownGaps ? new Set<string>() : skipped
-    for (const key of this.o.knownGaps ? skipped : []) expected.delete(key)
+    // A doc the vendor cannot hold (Staffify: empty, or front matter only) is no longer content: its earlier copy must be gone.
+    for (const key of skipped) expected.delete(key)
     const problems = [
       ...runProblems(outcome),
-      ...storeDifferences(this.view.read(this.others), expected, ANCHOR.path, tolerated),
+      ...storeDifferences(this.view.read(this.others), expected, ANCHOR.path),
       ...untouchedProblems(this.view, this.untouched)
     ]
     if (problems.length > 0) this.fail(problems, outcome)
@@ -337,16 +339,11 @@ class Sequence {
   }
 
   private fail(problems: readonly string[], outcome: RunOutcome): never {
-    const { vendor, seed, knownGaps, otherRepository } = this.o
-    const env = [
-      `KS_CONVERGENCE_SEED=${seed}`,
-      ...(knownGaps ? ['KS_CONVERGENCE_KNOWN_GAPS=1'] : []),
-      ...(otherRepository ? ['KS_CONVERGENCE_OTHER_REPOSITORY=1'] : [])
-    ]
+    const { vendor, seed } = this.o
     const report = outcome.report
     const message = [
       `Convergence broke for ${vendor}, seed ${seed}, at step ${this.steps.length - 1}.`,
-      `Replay: ${env.join(' ')} npx vitest run __tests__/emulator/convergence.test.ts -t "${vendor} converges"`,
+      `Replay: KS_CONVERGENCE_SEED=${seed} npm exec -- vitest run __tests__/emulator/convergence.test.ts -t "${vendor} converges"`,
       'Steps:',
       ...this.steps.map((s, i) => `  ${i}. ${s}`),
       'Problems:',

@@ -16,9 +16,12 @@ const exec = promisify(execFile)
 /** The `paths` input every convergence run uses. */
 export const DOC_GLOBS = 'docs/**/*.md\ndocs/**/*.txt'
 
-/** Whether a repository path is a doc under DOC_GLOBS, decided without the action's matcher. */
+/**
+ * Whether a repository path is a doc under DOC_GLOBS, decided without the action's matcher: `**`
+ * and `*` match no name that starts with a dot (a dotfile or a dot-folder), as in every glob tool.
+ */
 export function isDoc(path: string): boolean {
-  return path.startsWith('docs/') && /\.(md|txt)$/.test(path)
+  return path.startsWith('docs/') && /\.(md|txt)$/.test(path) && !path.split('/').some((part) => part.startsWith('.'))
 }
 
 /**

@@ -4,6 +4,9 @@
  * failed one (nothing it held lost), and always (content the action did not create untouched).
  * The store is read as each vendor keeps a doc (store-views.ts), never through the adapter.
  */
+import { getOctokit } from '@actions/github'
+import { DEFAULT_WORKFLOW, GITHUB_EMULATOR_TOKEN } from '../../emulator/vendors/github/index.ts'
+import type { FullEmulator } from '../../emulator/vendors/index.ts'
 import { toRunContext } from '../../src/context.ts'
 import { errorMessage } from '../../src/errors.ts'
 import { memoryLog } from '../../src/log.ts'
@@ -30,6 +33,8 @@ export interface SyncEvent {
 
 export interface RunOutcome {
   readonly event: SyncEvent
+  /** The workflow run (GITHUB_RUN_ID) the job belonged to. */
+  readonly runId: number
   readonly workspace: string
   readonly report?: SyncReport
   /** A run-level failure (runSync threw). */
@@ -43,25 +48,105 @@ export function describeEvent(e: SyncEvent): string {
   return `push ${e.ref} ${short(e.before ?? ZERO)}..${short(e.sha)}${e.forced ? ' (forced)' : ''}, checkout depth ${e.depth}`
 }
 
-/** Checks the event's commit out as actions/checkout would and runs the sync on it, as one workflow run. */
-export async function syncEvent(repo: TestRepo, event: SyncEvent, inputs: Record<string, string>, repository = REPOSITORY): Promise<RunOutcome> {
-  const [owner, name] = repository.split('/') as [string, string]
+/**
+ * GitHub's side of the runs of one repository's workflow: the Actions API (in the GitHub emulator)
+ * that a push's run asks for the last successful run, whose commit its diff starts from, and the
+ * runs recorded there as GitHub records them.
+ */
+export class Workflow {
+  readonly repository: string
+  readonly octokit: ReturnType<typeof getOctokit>
+  readonly apiUrl: string
+  private readonly emu: FullEmulator
+  private nextRunId = 1
+  /** A run's created_at: GitHub keeps it on a re-run, and lists runs by it. */
+  private readonly created = new Map<number, string>()
+  private clock = Date.parse('2025-01-01T00:00:00Z')
+
+  constructor(emu: FullEmulator, repository = REPOSITORY) {
+    this.emu = emu
+    this.repository = repository
+    this.apiUrl = `${emu.url}/github`
+    this.octokit = getOctokit(GITHUB_EMULATOR_TOKEN, { baseUrl: this.apiUrl })
+  }
+
+  /** A new workflow run's id (GITHUB_RUN_ID); every job of one run (a matrix of shards) shares it. */
+  newRun(): number {
+    return this.nextRunId++
+  }
+
+  /** Records run `runId` for the event with GitHub's conclusion: success when every job of it succeeded. */
+  record(runId: number, jobs: readonly RunOutcome[]): void {
+    const event = jobs[0]!.event
+    if (!this.created.has(runId)) {
+      this.clock += 1000
+      this.created.set(runId, new Date(this.clock).toISOString())
+    }
+    const success = jobs.every((j) => runProblems(j).length === 0)
+    this.emu.vendor('github').seed({
+      repo: this.repository,
+      workflowRuns: [
+        {
+          id: runId,
+          workflow: WORKFLOW_FILE,
+          head_sha: event.sha,
+          head_branch: event.ref.replace(/^refs\/(heads|tags)\//, ''),
+          event: event.name,
+          conclusion: success ? 'success' : 'failure',
+          created_at: this.created.get(runId)!
+        }
+      ]
+    })
+  }
+
+  /** One workflow run of one job: runs the sync for the event and records the run; `rerun` re-runs that run (same id). */
+  async run(repo: TestRepo, event: SyncEvent, inputs: Record<string, string>, rerun?: number): Promise<RunOutcome> {
+    const runId = rerun ?? this.newRun()
+    const outcome = await syncEvent(this, repo, event, inputs, runId)
+    this.record(runId, [outcome])
+    return outcome
+  }
+}
+
+/** The workflow file the runs belong to (GITHUB_WORKFLOW_REF names it; the Actions API lists its runs). */
+const WORKFLOW_FILE = DEFAULT_WORKFLOW
+
+/**
+ * Checks the event's commit out as actions/checkout would and runs the sync on it, as one job of
+ * workflow run `runId`, with a github-token for the GitHub emulator. Records nothing (Workflow.run does).
+ */
+export async function syncEvent(workflow: Workflow, repo: TestRepo, event: SyncEvent, inputs: Record<string, string>, runId: number): Promise<RunOutcome> {
+  const [owner, name] = workflow.repository.split('/') as [string, string]
   const workspace = await repo.checkout(event.sha, event.depth)
   const payload =
     event.name === 'push'
       ? pushPayload({ owner, name, before: event.before ?? ZERO, after: event.sha, ref: event.ref, forced: event.forced })
       : workflowDispatchPayload({ owner, name, ref: event.ref })
+  const env = {
+    GITHUB_WORKFLOW_REF: `${workflow.repository}/.github/workflows/${WORKFLOW_FILE}@${event.ref}`,
+    GITHUB_WORKFLOW: 'Knowledge Sync',
+    GITHUB_JOB: 'sync'
+  }
   const run = toRunContext(
-    { eventName: event.name, sha: event.sha, payload, serverUrl: 'https://github.com', apiUrl: 'https://api.github.com', repo: { owner, repo: name } },
-    workspace
+    {
+      eventName: event.name,
+      sha: event.sha,
+      runId,
+      payload,
+      serverUrl: 'https://github.com',
+      apiUrl: workflow.apiUrl,
+      repo: { owner, repo: name }
+    },
+    workspace,
+    env
   )
   const log = memoryLog()
   try {
     const settings = settingsFrom(inputs, event.name)
-    const { report } = await runSync(settings, run, { log, octokit: undefined, group: (_name, fn) => fn(), tokenCache: new TokenCache() })
-    return { event, workspace, report, log: log.lines }
+    const { report } = await runSync(settings, run, { log, octokit: workflow.octokit, group: (_name, fn) => fn(), tokenCache: new TokenCache() })
+    return { event, runId, workspace, report, log: log.lines }
   } catch (error) {
-    return { event, workspace, thrown: errorMessage(error), log: log.lines }
+    return { event, runId, workspace, thrown: errorMessage(error), log: log.lines }
   }
 }
 
