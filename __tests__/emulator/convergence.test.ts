@@ -187,3 +187,67 @@ it.concurrent.each(SHARD_VENDORS)(
   },
   180_000
 )
+
+/** A Staffify store with hand-made entries and a repository holding `files`, pushed and synced as main moves. */
+async function staffifyWorld(emu: FullEmulator, files: Record<string, string>) {
+  const view = storeView(emu, 'staffify')
+  view.seedByHand()
+  const others = new Set(view.fingerprints().keys())
+  const workflow = new Workflow(emu)
+  const repo = await makeRepo({ [ANCHOR.path]: ANCHOR.content, ...files })
+  /** Pushes `edit` (or the first commit) and syncs the push; returns the run's failures, its items, and the store's differences. */
+  const push = async (edit?: () => Promise<void>) => {
+    if (edit) {
+      await edit()
+      await repo.commit()
+    }
+    const { before, after } = await repo.push()
+    const run = await workflow.run(repo, { name: 'push', ref: 'refs/heads/main', before, sha: after, depth: 2 }, view.inputs({ 'max-deletions': '1000' }))
+    const { expected, skipped } = await expectedDocs(run.workspace, view)
+    // A doc Staffify cannot hold must not be in the store either.
+    for (const key of skipped) expected.delete(key)
+    const items = run.report?.items.filter((i) => i.outcome !== 'unchanged').map((i) => `${i.path}: ${i.action} → ${i.outcome}`)
+    return { run: runProblems(run), items, store: storeDifferences(view.read(others), expected, ANCHOR.path) }
+  }
+  return { repo, push }
+}
+
+// Hugo's section pages (`_index.md`) are often front matter only. Staffify makes no entry of such a
+// doc; it used to fail every run, and a run with a failed upload deletes nothing.
+it.concurrent('Staffify: a doc without text (front matter only) is skipped, and neither fails the run nor keeps deleted docs in the store', async () => {
+  await withEmulator(async (emu) => {
+    const { repo, push } = await staffifyWorld(emu, {
+      'docs/_index.md': '---\ntitle: Docs\nweight: 1\n---\n',
+      'docs/gone.md': '# Gone\n\nDeleted by the next push.\n'
+    })
+    try {
+      const first = await push()
+      const second = await push(async () => {
+        await repo.remove('docs/gone.md')
+        await repo.write({ 'docs/_index.md': '---\ntitle: Docs\nweight: 2\n---\n' })
+      })
+      expect({ first: first.run, second: second.run, store: second.store }).toEqual({ first: [], second: [], store: [] })
+      expect(second.items).toEqual(['docs/_index.md: skip → skipped', 'docs/gone.md: delete → deleted'])
+    } finally {
+      await repo.cleanup()
+    }
+  })
+})
+
+// An emptied doc is no longer content: its old entries go, or agents keep answering from the text the repository removed.
+it.concurrent('Staffify: a doc emptied (or cut to front matter) by a push leaves the store', async () => {
+  await withEmulator(async (emu) => {
+    const { repo, push } = await staffifyWorld(emu, {
+      'docs/emptied.md': '# Soon empty\n\nThis text must not outlive the file.\n',
+      'docs/cut.md': '---\ntitle: Cut\n---\n# Cut\n\nThis text goes too.\n'
+    })
+    try {
+      await push()
+      const { run, items, store } = await push(() => repo.write({ 'docs/emptied.md': '', 'docs/cut.md': '---\ntitle: Cut\n---\n' }))
+      expect({ run, store }).toEqual({ run: [], store: [] })
+      expect(items).toEqual(['docs/cut.md: delete → deleted', 'docs/emptied.md: delete → deleted'])
+    } finally {
+      await repo.cleanup()
+    }
+  })
+})

@@ -61,8 +61,29 @@ export class StaffifyAdapter implements VendorAdapter {
     if (!TEXT_EXTENSIONS.some((ext) => lower.endsWith(ext))) {
       return `Staffify keeps Q&A entries: only Markdown and text docs (${TEXT_EXTENSIONS.join(', ')}) are turned into entries`
     }
-    if (doc.size === 0) return 'empty file: nothing to turn into entries'
     return keyProblem(storedName(this.namespace, doc.key))
+  }
+
+  /** An empty doc, or one with only front matter or blank lines (a Hugo `_index.md`), makes no entry. */
+  async noContent(doc: LocalDoc): Promise<string | undefined> {
+    if (doc.size === 0) return 'empty file: nothing to turn into entries'
+    let markdown: string
+    try {
+      markdown = decodeText(await readDoc(doc), doc.path)
+    } catch {
+      // Not readable as text: the upload reports why.
+      return undefined
+    }
+    return this.entriesOf(doc, markdown).length === 0 ? 'has no text to turn into entries (only front matter or blank lines)' : undefined
+  }
+
+  private entriesOf(doc: LocalDoc, markdown: string): QaEntry[] {
+    return docToEntries({
+      key: storedName(this.namespace, doc.key),
+      markdown,
+      digest: doc.digests.sha256.slice(0, DIGEST_CHARS),
+      fallbackTitle: titleFromPath(doc.path)
+    })
   }
 
   async authenticate(): Promise<void> {
@@ -218,7 +239,7 @@ export class StaffifyAdapter implements VendorAdapter {
     const kb = this.kb()
     const markdown = decodeText(await readDoc(doc), doc.path)
     const digest = doc.digests.sha256.slice(0, DIGEST_CHARS)
-    const entries = docToEntries({ key: storedName(this.namespace, doc.key), markdown, digest, fallbackTitle: titleFromPath(doc.path) })
+    const entries = this.entriesOf(doc, markdown)
     if (entries.length === 0) throw new ActionError(`${doc.path} has no text to turn into Staffify entries.`)
 
     const before = previous ? this.listed.get(previous.key) : undefined
