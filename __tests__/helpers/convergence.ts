@@ -8,6 +8,7 @@
  * the seed that replays it.
  */
 import { expect } from 'vitest'
+import { clearSecrets } from '../../src/secrets.ts'
 import type { FaultSpec } from '../../emulator/framework.ts'
 import type { FullEmulator } from '../../emulator/vendors/index.ts'
 import { ANCHOR, DOC_GLOBS, applyEdit, describeEdit, initialFiles, isDoc, randomEdit, trackedFiles, type Files } from './doc-tree.ts'
@@ -101,6 +102,9 @@ const STEP_WEIGHTS = { push: 6, 'force-push': 2, branch: 2, rerun: 1, dispatch: 
 
 /** One random sequence from `seed`; throws with the seed, the step and every difference when the property breaks. */
 export async function runSequence(o: SequenceOptions): Promise<{ steps: string[] }> {
+  // Every run registers the tokens it gets, and an action's process ends with its run; hundreds of runs in
+  // one test process would make each redaction slower than the run (only redaction, which is not checked here).
+  clearSecrets()
   const sequence = new Sequence(o)
   try {
     await sequence.run()

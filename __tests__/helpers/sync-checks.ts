@@ -4,6 +4,8 @@
  * failed one (nothing it held lost), and always (content the action did not create untouched).
  * The store is read as each vendor keeps a doc (store-views.ts), never through the adapter.
  */
+import { appendFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { getOctokit } from '@actions/github'
 import { DEFAULT_WORKFLOW, GITHUB_EMULATOR_TOKEN } from '../../emulator/vendors/github/index.ts'
 import type { FullEmulator } from '../../emulator/vendors/index.ts'
@@ -15,7 +17,7 @@ import { runSync } from '../../src/run-sync.ts'
 import { TokenCache } from '../../src/tokens.ts'
 import { isDoc, trackedFiles } from './doc-tree.ts'
 import { settingsFrom } from './fixtures.ts'
-import type { TestRepo } from './git-repo.ts'
+import { git, type TestRepo } from './git-repo.ts'
 import { pushPayload, workflowDispatchPayload } from './payloads.ts'
 import { REPOSITORY, type StoreReading, type StoreView } from './store-views.ts'
 
@@ -117,7 +119,7 @@ const WORKFLOW_FILE = DEFAULT_WORKFLOW
  */
 export async function syncEvent(workflow: Workflow, repo: TestRepo, event: SyncEvent, inputs: Record<string, string>, runId: number): Promise<RunOutcome> {
   const [owner, name] = workflow.repository.split('/') as [string, string]
-  const workspace = await repo.checkout(event.sha, event.depth)
+  const workspace = await checkout(repo, workflow.repository, event.sha, event.depth)
   const payload =
     event.name === 'push'
       ? pushPayload({ owner, name, before: event.before ?? ZERO, after: event.sha, ref: event.ref, forced: event.forced })
@@ -148,6 +150,22 @@ export async function syncEvent(workflow: Workflow, repo: TestRepo, event: SyncE
   } catch (error) {
     return { event, runId, workspace, thrown: errorMessage(error), log: log.lines }
   }
+}
+
+let checkouts = 0
+
+/**
+ * A clone of `sha` as actions/checkout makes it (fetch-depth `depth`, detached, `origin` naming the
+ * repository on GitHub), in three git processes: a sequence makes a dozen of these, and starting
+ * git is most of what a run costs here.
+ */
+async function checkout(repo: TestRepo, repository: string, sha: string, depth: number): Promise<string> {
+  const dir = join(repo.root, `run-${++checkouts}`)
+  await git(repo.root, 'init', '-q', dir)
+  await appendFile(join(dir, '.git', 'config'), `[remote "origin"]\n\turl = https://github.com/${repository}\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n`)
+  await git(dir, 'fetch', '-q', '--no-tags', `--depth=${depth}`, `file://${repo.origin}`, sha)
+  await git(dir, 'checkout', '-q', '--detach', sha)
+  return dir
 }
 
 /** Why a run that should have succeeded did not, if it did not. */
