@@ -238,7 +238,8 @@ export function lostByFailedRun(
   const problems: string[] = []
   for (const [key, before] of previous) {
     const after = now.get(key)
-    if (!after || !view.takes(before.content, before.path)) continue
+    // A doc emptied since is no longer content: a failed run may already have removed it.
+    if (!after || !view.takes(before.content, before.path) || !view.takes(after.content, after.path)) continue
     const held = reading.held.get(namespace + key)
     if (!held) problems.push(`lost by the failed run: ${namespace + key} was synced and is still in the repository, but is not in the store`)
     else if (!held.holds(before.content, before.path) && !(view.takes(after.content, after.path) && held.holds(after.content, after.path))) {
