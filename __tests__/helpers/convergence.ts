@@ -188,6 +188,7 @@ class Sequence {
       else if (kind === 'dispatch') await this.healthy('full sync', await this.dispatchEvent())
       else await this.faulty()
     }
+    this.note('converged after every run')
   }
 
   async cleanup(): Promise<void> {
