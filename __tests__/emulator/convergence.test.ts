@@ -251,3 +251,10 @@ it.concurrent('Staffify: a doc emptied (or cut to front matter) by a push leaves
     }
   })
 })
+
+// KNOWN GAP (replay: KS_CONVERGENCE_SEED=10 npm exec -- vitest run __tests__/emulator/convergence.test.ts -t "telzino converges"): a full sync
+// (workflow_dispatch) fails after re-uploading a doc whose bytes another doc also has (Telzino re-ingests it as a
+// new source) while the old source's DELETE keeps failing; the next push diffs from the last successful push run,
+// which synced the same commit, so the doc is outside its diff and stays stored twice until the next full sync.
+// A fix is a product decision: e.g. a push run after a failed non-push run of the workflow reconciles everything.
+it.todo('Telzino: the push after a failed full sync removes the second source the failed run left (seed 10)')
