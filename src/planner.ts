@@ -8,7 +8,7 @@ export interface PlanInput {
   changes: ChangeSet
   /** Docs on disk in scope: every matching doc (full) or the changed ones that still exist (diff). */
   docs: readonly LocalDoc[]
-  /** Matching files that will not be sent (symlinks, too large…). Their remote copy is left alone. */
+  /** Matching files that will not be sent (symlinks, too large…). Their remote copy is left alone, unless `noContent`. */
   skipped: readonly SkippedFile[]
   /** Changed paths that matched the globs but are no longer on disk (diff only). */
   missing: readonly string[]
@@ -54,14 +54,19 @@ export function planSync(input: PlanInput): PlanItem[] {
     }
   }
 
+  const removal = (path: string, remote: RemoteDoc, why: string): PlanItem =>
+    input.onRemoved === 'delete'
+      ? { path, key: remote.key, action: 'delete', reason: why, remote }
+      : { path, key: remote.key, action: 'keep', reason: `${why}; kept because on-removed is report`, remote }
+
   for (const s of input.skipped) {
-    items.set(s.path, {
-      path: s.path,
-      key: input.remotePrefix + s.path,
-      action: 'skip',
-      reason: s.reason,
-      remote: remoteByKey.get(input.remotePrefix + s.path)
-    })
+    const remote = remoteByKey.get(input.remotePrefix + s.path)
+    // An emptied doc is no longer content: agents must not keep answering from the text it lost.
+    if (s.noContent && remote) {
+      items.set(s.path, removal(s.path, remote, `${s.reason}; its earlier copy is no longer content`))
+      continue
+    }
+    items.set(s.path, { path: s.path, key: input.remotePrefix + s.path, action: 'skip', reason: s.reason, remote })
   }
 
   for (const doc of input.docs) {
@@ -86,11 +91,6 @@ export function planSync(input: PlanInput): PlanItem[] {
       items.set(doc.path, { path: doc.path, key: doc.key, action: 'replace', reason: `${why}${suffix}`, local: doc, remote, previousPath: from })
     }
   }
-
-  const removal = (path: string, remote: RemoteDoc, why: string): PlanItem =>
-    input.onRemoved === 'delete'
-      ? { path, key: remote.key, action: 'delete', reason: why, remote }
-      : { path, key: remote.key, action: 'keep', reason: `${why}; kept because on-removed is report`, remote }
 
   if (input.changes.kind === 'full') {
     for (const remote of input.remote) {

@@ -4,7 +4,7 @@ import { detectChanges } from './changes/detect.js'
 import type { ChangeSet } from './changes/types.js'
 import type { RunContext } from './context.js'
 import { collectAll, collectPaths, pathMatcher, type Collected } from './docs/collect.js'
-import type { LocalDoc } from './docs/types.js'
+import type { LocalDoc, SkippedFile } from './docs/types.js'
 import { errorMessage } from './errors.js'
 import type { Log } from './log.js'
 import type { PlanItem, SyncReport } from './plan.js'
@@ -15,7 +15,7 @@ import { executePlan } from './execute-plan.js'
 import { vendorFactory } from './vendors/registry.js'
 import { checkWorkspace } from './workspace.js'
 import type { VendorFactory } from './vendors/registry.js'
-import type { VendorAdapter } from './vendors/types.js'
+import type { RemoteDoc, VendorAdapter } from './vendors/types.js'
 
 export interface RunSyncDeps {
   log: Log
@@ -105,21 +105,23 @@ export async function runSync(settings: Settings, run: RunContext, deps: RunSync
   })
   const remote = store.exists ? await adapter.listOwned() : []
   log.info(`The store holds ${remote.length} docs synced by this action under ${namespace}.`)
+  const isUnchanged = unchangedTest(adapter)
+  const contentful = adapter.noContent ? await withoutContentless(adapter.noContent.bind(adapter), docs, remote, isUnchanged, skipped) : docs
   const namespaceWarnings =
-    changes.kind === 'full' && remote.length === 0 && docs.length > 0 && adapter.otherNamespaces
-      ? await otherNamespaceWarnings(adapter.otherNamespaces(docs.map((d) => d.key)), namespace, log)
+    changes.kind === 'full' && remote.length === 0 && contentful.length > 0 && adapter.otherNamespaces
+      ? await otherNamespaceWarnings(adapter.otherNamespaces(contentful.map((d) => d.key)), namespace, log)
       : []
 
   const plan = planSync({
     changes,
-    docs,
+    docs: contentful,
     skipped,
     missing: collected.missing,
     remote,
     matches,
     remotePrefix: settings.remotePrefix,
     onRemoved: settings.onRemoved,
-    isUnchanged: unchangedTest(adapter)
+    isUnchanged
   })
   await deps.group('Plan', async () => {
     if (plan.length === 0) log.info('Nothing to do: no matching doc changed.')
@@ -134,7 +136,7 @@ export async function runSync(settings: Settings, run: RunContext, deps: RunSync
       maxDeletions: settings.maxDeletions,
       uploadStrategy: settings.uploadStrategy,
       fullScope: changes.kind === 'full',
-      allDocs: docs,
+      allDocs: contentful,
       remote,
       log
     })
@@ -152,6 +154,28 @@ export async function runSync(settings: Settings, run: RunContext, deps: RunSync
     warnings: [...namespaceWarnings, ...executed.warnings]
   }
   return { report, changes, changedDocPaths, adapter }
+}
+
+/**
+ * The docs that hold something the vendor can keep; the others join `skipped` as `noContent`. An
+ * unchanged doc is not read again: its copy in the store was made from the same bytes.
+ */
+async function withoutContentless(
+  noContent: NonNullable<VendorAdapter['noContent']>,
+  docs: readonly LocalDoc[],
+  remote: readonly RemoteDoc[],
+  isUnchanged: (local: LocalDoc, remote: RemoteDoc) => boolean,
+  skipped: SkippedFile[]
+): Promise<LocalDoc[]> {
+  const remoteByKey = new Map(remote.map((r) => [r.key, r]))
+  const kept: LocalDoc[] = []
+  for (const doc of docs) {
+    const held = remoteByKey.get(doc.key)
+    const why = held && isUnchanged(doc, held) ? undefined : await noContent(doc)
+    if (why) skipped.push({ path: doc.path, reason: why, noContent: true })
+    else kept.push(doc)
+  }
+  return kept
 }
 
 export const coreGroup: RunSyncDeps['group'] = (name, fn) => core.group(name, fn)

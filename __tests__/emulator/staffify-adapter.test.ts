@@ -65,9 +65,17 @@ describe('Staffify adapter', () => {
   it('skips file types it cannot turn into entries, empty files and untaggable paths', async () => {
     const a = adapter()
     expect(a.rejects!(await doc('docs/manual.pdf', '%PDF-1.4'))).toMatch(/only Markdown and text docs/)
-    expect(a.rejects!(await doc('docs/empty.md', ''))).toMatch(/empty file/)
+    expect(a.rejects!(await doc('docs/empty.md', ''))).toBeUndefined()
+    expect(await a.noContent!(await doc('docs/empty.md', ''))).toMatch(/empty file/)
     expect(a.rejects!({ ...(await doc('docs/ok.md', '# x')), key: `docs/${'x'.repeat(600)}.md` })).toMatch(/longer than 500/)
     expect(a.rejects!(await doc('docs/ok.txt', 'text'))).toBeUndefined()
+  })
+
+  it('finds no content in a doc of only front matter or blank lines (a Hugo _index.md), and content in one with text', async () => {
+    const a = adapter()
+    expect(await a.noContent!(await doc('docs/_index.md', '---\ntitle: Docs\nweight: 1\n---\n'))).toMatch(/has no text to turn into entries/)
+    expect(await a.noContent!(await doc('docs/blank.md', '\n  \n\n'))).toMatch(/has no text/)
+    expect(await a.noContent!(await doc('docs/ok.md', '---\ntitle: Docs\n---\nSome text.\n'))).toBeUndefined()
   })
 
   it('fails a doc that is not UTF-8 without writing anything', async () => {

@@ -57,6 +57,22 @@ describe('planSync, full reconcile', () => {
       'skip docs/link.md: is a symbolic link'
     ])
   })
+
+  it('removes the store copy of a doc that holds nothing the vendor can keep any more (emptied), as on-removed says', () => {
+    const skipped = [
+      { path: 'docs/emptied.md', reason: 'empty file: nothing to turn into entries', noContent: true },
+      { path: 'docs/never-held.md', reason: 'has no text to turn into entries (only front matter or blank lines)', noContent: true }
+    ]
+    const remote = [remoteDoc('docs/emptied.md')]
+    expect(plan({ skipped, remote })).toEqual([
+      'delete docs/emptied.md: empty file: nothing to turn into entries; its earlier copy is no longer content',
+      'skip docs/never-held.md: has no text to turn into entries (only front matter or blank lines)'
+    ])
+    expect(plan({ skipped, remote, changes: { kind: 'diff', changes: [], source: 'push' }, onRemoved: 'report' })).toEqual([
+      'keep docs/emptied.md: empty file: nothing to turn into entries; its earlier copy is no longer content; kept because on-removed is report',
+      'skip docs/never-held.md: has no text to turn into entries (only front matter or blank lines)'
+    ])
+  })
 })
 
 describe('planSync, diff', () => {

@@ -21,4 +21,9 @@ export interface Digests {
 export interface SkippedFile {
   readonly path: string
   readonly reason: string
+  /**
+   * The doc holds nothing the vendor can keep (Staffify: an empty file, or only front matter): it is
+   * no longer content, so its earlier copy in the store is removed, as a deleted doc's would be.
+   */
+  readonly noContent?: boolean
 }

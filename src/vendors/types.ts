@@ -87,6 +87,12 @@ export interface VendorAdapter {
   readonly maxFileBytes: number
   /** Why this vendor cannot take the file (unsupported type…), or undefined when it can. */
   rejects?(doc: LocalDoc): string | undefined
+  /**
+   * Why the doc holds nothing this vendor can keep (empty, only front matter), or undefined. Such a
+   * doc is skipped and its earlier copy in the store removed. May read the doc; asked only for docs
+   * whose copy in the store differs (an unchanged copy was made from the same bytes).
+   */
+  noContent?(doc: LocalDoc): Promise<string | undefined>
   /** Fail fast on a bad credential, before anything is read or written remotely. */
   authenticate(): Promise<void>
   /** Find the store; create it when allowed. In a dry run, never create. */

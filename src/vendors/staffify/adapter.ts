@@ -78,8 +78,30 @@ export class StaffifyAdapter implements VendorAdapter {
     if (!TEXT_EXTENSIONS.some((ext) => lower.endsWith(ext))) {
       return `Staffify keeps Q&A entries: only Markdown and text docs (${TEXT_EXTENSIONS.join(', ')}) are turned into entries`
     }
-    if (doc.size === 0) return 'empty file: nothing to turn into entries'
     return keyProblem(storedName(this.namespace, doc.key))
+  }
+
+  /** An empty doc, or one with only front matter or blank lines (a Hugo `_index.md`), makes no entry. */
+  async noContent(doc: LocalDoc): Promise<string | undefined> {
+    if (doc.size === 0) return 'empty file: nothing to turn into entries'
+    let markdown: string
+    try {
+      markdown = decodeText(await readDoc(doc), doc.path)
+    } catch {
+      // Not readable as text: the upload reports why.
+      return undefined
+    }
+    return this.entriesOf(doc, markdown).length === 0 ? 'has no text to turn into entries (only front matter or blank lines)' : undefined
+  }
+
+  private entriesOf(doc: LocalDoc, markdown: string, limitUnit: LimitUnit = this.limitUnit): QaEntry[] {
+    return docToEntries({
+      key: storedName(this.namespace, doc.key),
+      markdown,
+      digest: doc.digests.sha256.slice(0, DIGEST_CHARS),
+      fallbackTitle: titleFromPath(doc.path),
+      limitUnit
+    })
   }
 
   async authenticate(): Promise<void> {
@@ -235,9 +257,7 @@ export class StaffifyAdapter implements VendorAdapter {
     const kb = this.kb()
     const markdown = decodeText(await readDoc(doc), doc.path)
     const digest = doc.digests.sha256.slice(0, DIGEST_CHARS)
-    const entriesIn = (limitUnit: LimitUnit) =>
-      docToEntries({ key: storedName(this.namespace, doc.key), markdown, digest, fallbackTitle: titleFromPath(doc.path), limitUnit })
-    let entries = entriesIn(this.limitUnit)
+    let entries = this.entriesOf(doc, markdown, this.limitUnit)
     if (entries.length === 0) throw new ActionError(`${doc.path} has no text to turn into Staffify entries.`)
 
     const before = previous ? this.listed.get(previous.key) : undefined
@@ -254,7 +274,7 @@ export class StaffifyAdapter implements VendorAdapter {
         this.log.warning(
           `Staffify refused an entry of ${doc.path} within 8,000 characters as too long (${errorMessage(error)}): its limit seems to count bytes, not characters as documented. Entries are sized in UTF-8 bytes from now on.`
         )
-        entries = entriesIn('bytes')
+        entries = this.entriesOf(doc, markdown, 'bytes')
         for (const batch of batches(entries)) await this.addEntries(kb, batch, doc.path)
       }
     }
