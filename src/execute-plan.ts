@@ -4,7 +4,7 @@ import { errorMessage } from './errors.js'
 import type { Log } from './log.js'
 import type { ItemResult, PlanItem } from './plan.js'
 import type { Settings } from './settings.js'
-import type { RemoteDoc, VendorAdapter } from './vendors/types.js'
+import type { RemoteDoc, UploadResult, VendorAdapter } from './vendors/types.js'
 
 export interface ExecuteOptions {
   dryRun: boolean
@@ -38,6 +38,14 @@ export async function executePlan(plan: readonly PlanItem[], adapter: VendorAdap
   const warnings: string[] = []
   const done = (item: PlanItem, outcome: ItemResult['outcome'], detail?: string) =>
     results.set(item.path, { path: item.path, key: item.key, action: item.action, outcome, reason: item.reason, previousPath: item.previousPath, detail })
+
+  const noteProblems = (item: PlanItem, r: UploadResult) => {
+    for (const w of r.warnings ?? []) warnings.push(`${item.path}: ${w}`)
+    for (const l of r.leftovers ?? [])
+      errors.push(
+        `${item.path}: ${l}; the store holds an older copy beside the new one until a later run removes it (this run fails so that the next one covers the doc again)`
+      )
+  }
 
   const uploads = plan.filter((i) => i.action === 'upload' || i.action === 'replace')
   const deletions = plan.filter((i) => i.action === 'delete')
@@ -78,7 +86,7 @@ export async function executePlan(plan: readonly PlanItem[], adapter: VendorAdap
         const r = batch.done.get(item.key)
         if (r) {
           done(item, item.action === 'replace' ? 'replaced' : 'uploaded', r.detail)
-          for (const w of r.warnings ?? []) warnings.push(`${item.path}: ${w}`)
+          noteProblems(item, r)
         }
       }
       const fallback = new Set(batch.fallback.map((d) => d.key))
@@ -95,7 +103,7 @@ export async function executePlan(plan: readonly PlanItem[], adapter: VendorAdap
     try {
       const r = await adapter.upload(item.local!, item.remote)
       done(item, r.unchanged ? 'unchanged' : item.action === 'replace' ? 'replaced' : 'uploaded', r.detail)
-      for (const w of r.warnings ?? []) warnings.push(`${item.path}: ${w}`)
+      noteProblems(item, r)
       opts.log.info(`${r.unchanged ? 'Unchanged' : item.action === 'replace' ? 'Replaced' : 'Uploaded'} ${item.path}${r.detail ? ` (${r.detail})` : ''}`)
     } catch (error) {
       done(item, 'failed', errorMessage(error))

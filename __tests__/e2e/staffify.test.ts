@@ -43,7 +43,7 @@ function byDoc(kb: StaffifyStateKb, namespace = 'octo/docs'): Record<string, Sta
 }
 const writes = () => emu.requests.filter((r) => r.method !== 'GET')
 
-const longSection = Array.from({ length: 40 }, (_, i) => `Step ${i}: ` + 'configure the widget carefully and check the output. '.repeat(9)).join('\n\n')
+const longSection = Array.from({ length: 40 }, (_, i) => `Step ${i}: ${'configure the widget carefully and check the output. '.repeat(9)}`).join('\n\n')
 const DOCS = {
   'docs/a.md': '# Alpha guide\n\nAlpha intro.\n\n## Install\n\nRun the installer.\n\n## Use\n\nCall alpha().\n',
   'docs/b.md': '# Beta\n\nBeta is the second product.\n',

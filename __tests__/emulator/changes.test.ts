@@ -44,7 +44,10 @@ const RUN_ID = 4242
 const WORKFLOW_REF = `${OWNER}/${NAME}/.github/workflows/knowledge-sync.yml@refs/heads/main`
 
 /** Records a run of the workflow for `headSha` (a successful one unless told otherwise), as GitHub would have. */
-function seedRun(headSha: string, more: { id?: number; conclusion?: 'success' | 'failure' | 'cancelled'; workflow?: string } = {}) {
+function seedRun(
+  headSha: string,
+  more: { id?: number; conclusion?: 'success' | 'failure' | 'cancelled' | 'skipped'; workflow?: string; event?: string; created_at?: string } = {}
+) {
   emu.vendor('github').seed({ repo: `${OWNER}/${NAME}`, workflowRuns: [{ head_sha: headSha, ...more }] })
 }
 
@@ -337,7 +340,9 @@ describe('push after a failed or cancelled run', () => {
     )
     const lookups = apiCalls('/actions/')
     expect(lookups.map((r) => r.path)).toEqual([
-      `/github/repos/${OWNER}/${NAME}/actions/workflows/knowledge-sync.yml/runs?branch=main&event=push&status=success&per_page=20`
+      `/github/repos/${OWNER}/${NAME}/actions/workflows/knowledge-sync.yml/runs?branch=main&event=push&status=success&per_page=20`,
+      // and whether a full sync failed since: none did
+      `/github/repos/${OWNER}/${NAME}/actions/workflows/knowledge-sync.yml/runs?branch=main&status=completed&per_page=20`
     ])
   })
 
@@ -367,8 +372,28 @@ describe('push after a failed or cancelled run', () => {
     // This run's record names its workflow by id; the listing then asks for that id.
     expect(apiCalls('/actions/').map((r) => r.path.split('?')[0])).toEqual([
       `/github/repos/${OWNER}/${NAME}/actions/runs/${RUN_ID}`,
+      expect.stringMatching(new RegExp(`^/github/repos/${OWNER}/${NAME}/actions/workflows/\\d+/runs$`)),
       expect.stringMatching(new RegExp(`^/github/repos/${OWNER}/${NAME}/actions/workflows/\\d+/runs$`))
     ])
+  })
+
+  it('reconciles everything after a manual full sync failed since the last successful push run, until one succeeds', async () => {
+    // The failed full sync may have uploaded a new copy of a doc and not yet deleted the old one:
+    // a doc no push diff covers, so only a full reconcile repairs it (convergence seed telzino 10).
+    const { first, second } = await twoPushes()
+    seedRun(first.after, { id: 100, created_at: '2026-11-01T10:00:00Z' })
+    seedRun(first.after, { id: 101, event: 'workflow_dispatch', conclusion: 'failure', created_at: '2026-11-01T11:00:00Z' })
+    seedRun(first.after, { id: 102, event: 'workflow_dispatch', conclusion: 'skipped', created_at: '2026-11-01T11:30:00Z' })
+    const payload = pushPayload({ owner: OWNER, name: NAME, ...second })
+    const failed = await detect('push', payload, repo!.work, { lastSynced: null })
+    expect(failed).toMatchObject({ kind: 'full' })
+    expect(failed.kind === 'full' && failed.reason).toMatch(
+      /run 101 \(workflow_dispatch\), a full sync of main after the last successful push run, ended failure/
+    )
+
+    seedRun(first.after, { id: 103, event: 'schedule', conclusion: 'success', created_at: '2026-11-01T12:00:00Z' })
+    const repaired = await detect('push', payload, repo!.work, { lastSynced: null })
+    expect(repaired).toMatchObject({ kind: 'diff', changes: [{ path: 'docs/b.md', status: 'modified' }] })
   })
 
   it('has nothing to do when a successful run already synced this very commit', async () => {

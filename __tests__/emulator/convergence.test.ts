@@ -37,9 +37,11 @@ import {
 
 /**
  * The default sample, one sequence per vendor, small enough for `npm test` on two cores. A seed
- * draws the same kinds of steps for every vendor; these four between them draw every kind.
+ * draws the same kinds of steps for every vendor; these four between them draw every kind. Telzino
+ * seed 10 once left a doc stored twice after a failed full sync (the run now fails on an old copy
+ * it cannot delete, and the next push reconciles everything): kept as a regression.
  */
-const DEFAULT_SEEDS: Record<SyncVendor, number[]> = { stackspot: [3], staffify: [14], telzino: [13], castrel: [4] }
+const DEFAULT_SEEDS: Record<SyncVendor, number[]> = { stackspot: [3], staffify: [14], telzino: [13, 10], castrel: [4] }
 
 function seeds(env: NodeJS.ProcessEnv, vendor: SyncVendor): number[] {
   const only = env.KS_CONVERGENCE_VENDORS?.split(',').map((v) => v.trim())
@@ -251,10 +253,3 @@ it.concurrent('Staffify: a doc emptied (or cut to front matter) by a push leaves
     }
   })
 })
-
-// KNOWN GAP (replay: KS_CONVERGENCE_SEED=10 npm exec -- vitest run __tests__/emulator/convergence.test.ts -t "telzino converges"): a full sync
-// (workflow_dispatch) fails after re-uploading a doc whose bytes another doc also has (Telzino re-ingests it as a
-// new source) while the old source's DELETE keeps failing; the next push diffs from the last successful push run,
-// which synced the same commit, so the doc is outside its diff and stays stored twice until the next full sync.
-// A fix is a product decision: e.g. a push run after a failed non-push run of the workflow reconciles everything.
-it.todo('Telzino: the push after a failed full sync removes the second source the failed run left (seed 10)')

@@ -58,6 +58,25 @@ function options(_store: DigestStore, over: Partial<ExecuteOptions> = {}): Execu
 }
 
 describe('executePlan', () => {
+  it('fails the run, naming the doc, when an upload left an older copy it could not delete; warnings stay warnings', async () => {
+    const store = new DigestStore()
+    const a = localDoc('docs/a.md', 'A2')
+    const b = localDoc('docs/b.md', 'B2')
+    store.upload = async (doc: LocalDoc) =>
+      doc.key === a.key
+        ? { detail: 'source new', leftovers: ['the previous source old-1 could not be deleted: HTTP 500'] }
+        : { detail: 'source new', warnings: ['slow embedding'] }
+    const result = await executePlan([up(a, 'replace'), up(b, 'replace')], store, options(store))
+    expect(result.items.map((i) => [i.path, i.outcome])).toEqual([
+      ['docs/a.md', 'replaced'],
+      ['docs/b.md', 'replaced']
+    ])
+    expect(result.errors).toEqual([
+      expect.stringMatching(/^docs\/a\.md: the previous source old-1 could not be deleted: HTTP 500; the store holds an older copy/)
+    ])
+    expect(result.warnings).toEqual(['docs/b.md: slow embedding'])
+  })
+
   it('uploads then deletes, one outcome per file', async () => {
     const store = new DigestStore()
     store.docs.set('old.md', 'h:old')

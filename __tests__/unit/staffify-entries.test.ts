@@ -66,7 +66,7 @@ describe('docToEntries', () => {
   })
 
   it('splits a long section into parts within 8,000 characters each and drops no text', () => {
-    const paragraphs = Array.from({ length: 60 }, (_, i) => `Paragraph ${i} ` + 'lorem ipsum dolor sit amet '.repeat(20))
+    const paragraphs = Array.from({ length: 60 }, (_, i) => `Paragraph ${i} ${'lorem ipsum dolor sit amet '.repeat(20)}`)
     const long = paragraphs.join('\n\n')
     const entries = entriesOf(`# Big\n\n## Details\n\n${long}\n\n## Tail\n\nend`)
     const details = entries.filter((e) => e.q.startsWith('Big › Details'))

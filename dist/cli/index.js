@@ -78281,7 +78281,7 @@ async function uploadZipBatch(docs, ctx, env) {
         }
         catch (error) {
             if (inDocs)
-                done.set(doc.key, { detail: `object ${keep.id} (zip)`, warnings: [`the previous version could not be deleted: ${errorMessage(error)}`] });
+                done.set(doc.key, { detail: `object ${keep.id} (zip)`, leftovers: [`the previous version could not be deleted: ${errorMessage(error)}`] });
             else
                 log.warning(`StackSpot: could not delete a duplicate of ${doc.key}: ${errorMessage(error)}`);
         }
@@ -79381,9 +79381,30 @@ class StaffifyAdapter {
         if (!adapter_TEXT_EXTENSIONS.some((ext) => lower.endsWith(ext))) {
             return `Staffify keeps Q&A entries: only Markdown and text docs (${adapter_TEXT_EXTENSIONS.join(', ')}) are turned into entries`;
         }
+        return keyProblem(storedName(this.namespace, doc.key));
+    }
+    /** An empty doc, or one with only front matter or blank lines (a Hugo `_index.md`), makes no entry. */
+    async noContent(doc) {
         if (doc.size === 0)
             return 'empty file: nothing to turn into entries';
-        return keyProblem(storedName(this.namespace, doc.key));
+        let markdown;
+        try {
+            markdown = decodeText(await readDoc(doc), doc.path);
+        }
+        catch {
+            // Not readable as text: the upload reports why.
+            return undefined;
+        }
+        return this.entriesOf(doc, markdown).length === 0 ? 'has no text to turn into entries (only front matter or blank lines)' : undefined;
+    }
+    entriesOf(doc, markdown, limitUnit = this.limitUnit) {
+        return docToEntries({
+            key: storedName(this.namespace, doc.key),
+            markdown,
+            digest: doc.digests.sha256.slice(0, DIGEST_CHARS),
+            fallbackTitle: titleFromPath(doc.path),
+            limitUnit
+        });
     }
     async authenticate() {
         if (this.settings.apiKey.startsWith('sfy_org_') && !this.settings.projectId) {
@@ -79521,8 +79542,7 @@ class StaffifyAdapter {
         const kb = this.kb();
         const markdown = decodeText(await readDoc(doc), doc.path);
         const digest = doc.digests.sha256.slice(0, DIGEST_CHARS);
-        const entriesIn = (limitUnit) => docToEntries({ key: storedName(this.namespace, doc.key), markdown, digest, fallbackTitle: titleFromPath(doc.path), limitUnit });
-        let entries = entriesIn(this.limitUnit);
+        let entries = this.entriesOf(doc, markdown, this.limitUnit);
         if (entries.length === 0)
             throw new ActionError(`${doc.path} has no text to turn into Staffify entries.`);
         const before = previous ? this.listed.get(previous.key) : undefined;
@@ -79540,7 +79560,7 @@ class StaffifyAdapter {
                 // first sizing that did get in are stale now and go with the older version below.
                 this.limitUnit = 'bytes';
                 this.log.warning(`Staffify refused an entry of ${doc.path} within 8,000 characters as too long (${errorMessage(error)}): its limit seems to count bytes, not characters as documented. Entries are sized in UTF-8 bytes from now on.`);
-                entries = entriesIn('bytes');
+                entries = this.entriesOf(doc, markdown, 'bytes');
                 for (const batch of batches(entries))
                     await this.addEntries(kb, batch, doc.path);
             }
@@ -80106,16 +80126,16 @@ class TelzinoAdapter {
             throw error;
         }
         // Only now is the new version searchable; the old one can go.
-        const warnings = [];
+        const leftovers = [];
         for (const old of previous?.ids ?? []) {
             try {
                 await this.deleteSource(old, doc.key);
             }
             catch (error) {
-                warnings.push(`the previous source ${old} could not be deleted: ${errorMessage(error)}`);
+                leftovers.push(`the previous source ${old} could not be deleted: ${errorMessage(error)}`);
             }
         }
-        return { detail: `source ${created.sourceId}`, warnings };
+        return { detail: `source ${created.sourceId}`, leftovers };
     }
     /**
      * The action finds its sources by their names (`<namespace>/<key>`), which Telzino's docs call
@@ -81759,6 +81779,9 @@ async function lastSyncedCommit({ run, octokit, branch, log }) {
         if (!newest)
             return { kind: 'none' };
         log.debug(`Last successful run of this workflow on ${branch}: ${newest.id} at ${newest.head_sha}`);
+        const failed = await failedFullSyncSince(octokit, { owner, repo, workflowId, branch, ownRunId: run.runId, since: newest }, log);
+        if (failed)
+            return { kind: 'full-sync-failed', runId: failed.id, event: failed.event, conclusion: failed.conclusion ?? 'unknown' };
         return { kind: 'found', sha: newest.head_sha, runId: newest.id };
     }
     catch (error) {
@@ -81770,6 +81793,38 @@ async function lastSyncedCommit({ run, octokit, branch, log }) {
             return { kind: 'unknown', reason: 'the Actions API does not know this workflow run (HTTP 404): the job needs `permissions: actions: read`' };
         return { kind: 'unknown', reason: `the Actions API failed (${typeof status === 'number' ? `HTTP ${status}` : errorMessage(error)})` };
     }
+}
+/** Events whose runs reconcile the whole store rather than a diff. */
+const FULL_SYNC_EVENTS = new Set(['workflow_dispatch', 'schedule', 'repository_dispatch']);
+/** Conclusions of runs whose job never ran the action (a job-level `if:` skipped it). */
+const NOT_RUN = new Set(['skipped', 'neutral']);
+const newerThan = (a, b) => (a.created_at ?? '').localeCompare(b.created_at ?? '') > 0 || (a.created_at === b.created_at && a.id > b.id);
+/**
+ * The newest full-sync run after `since` that did not succeed, unless a full sync after it did.
+ * Its evidence only adds reconciles: when the listing fails, the push diff stands as before.
+ */
+async function failedFullSyncSince(octokit, q, log) {
+    let runs;
+    try {
+        const { data } = await octokit.rest.actions.listWorkflowRuns({
+            owner: q.owner,
+            repo: q.repo,
+            workflow_id: q.workflowId,
+            branch: q.branch,
+            status: 'completed',
+            per_page: RUNS_PER_PAGE
+        });
+        runs = data.workflow_runs;
+    }
+    catch (error) {
+        log.debug(`Listing this workflow's completed runs failed: ${errorMessage(error)}`);
+        return undefined;
+    }
+    const fullSyncs = runs
+        .filter((r) => r.id !== q.ownRunId && FULL_SYNC_EVENTS.has(r.event) && !NOT_RUN.has(r.conclusion ?? '') && newerThan(r, q.since))
+        .sort((a, b) => (newerThan(a, b) ? -1 : 1));
+    const newest = fullSyncs[0];
+    return newest && newest.conclusion !== 'success' ? newest : undefined;
 }
 /** The workflow file from GITHUB_WORKFLOW_REF (`owner/repo/.github/workflows/<file>@<ref>`), which the API takes as a workflow id. */
 function workflowFile(workflowRef) {
@@ -81837,6 +81892,11 @@ async function pushDiff({ run, octokit, log }) {
         const grant = synced.reason.includes('actions: read') ? '' : '; with a github-token and `permissions: actions: read` pushes are diffed from it';
         return { kind: 'untrusted', reason: `cannot tell which commit the last successful run of this workflow synced (${synced.reason})${grant}` };
     }
+    if (synced.kind === 'full-sync-failed')
+        return {
+            kind: 'untrusted',
+            reason: `run ${synced.runId} (${synced.event}), a full sync of ${branch} after the last successful push run, ended ${synced.conclusion}; it may have changed docs outside this push's diff`
+        };
     if (synced.kind === 'none')
         return { kind: 'untrusted', reason: `no run of this workflow on ${branch} has succeeded yet, so nothing says which commit the store reflects` };
     const base = synced.sha;
@@ -83365,14 +83425,17 @@ function planSync(input) {
             }
         }
     }
+    const removal = (path, remote, why) => input.onRemoved === 'delete'
+        ? { path, key: remote.key, action: 'delete', reason: why, remote }
+        : { path, key: remote.key, action: 'keep', reason: `${why}; kept because on-removed is report`, remote };
     for (const s of input.skipped) {
-        items.set(s.path, {
-            path: s.path,
-            key: input.remotePrefix + s.path,
-            action: 'skip',
-            reason: s.reason,
-            remote: remoteByKey.get(input.remotePrefix + s.path)
-        });
+        const remote = remoteByKey.get(input.remotePrefix + s.path);
+        // An emptied doc is no longer content: agents must not keep answering from the text it lost.
+        if (s.noContent && remote) {
+            items.set(s.path, removal(s.path, remote, `${s.reason}; its earlier copy is no longer content`));
+            continue;
+        }
+        items.set(s.path, { path: s.path, key: input.remotePrefix + s.path, action: 'skip', reason: s.reason, remote });
     }
     for (const doc of input.docs) {
         const remote = remoteByKey.get(doc.key);
@@ -83398,9 +83461,6 @@ function planSync(input) {
             items.set(doc.path, { path: doc.path, key: doc.key, action: 'replace', reason: `${why}${suffix}`, local: doc, remote, previousPath: from });
         }
     }
-    const removal = (path, remote, why) => input.onRemoved === 'delete'
-        ? { path, key: remote.key, action: 'delete', reason: why, remote }
-        : { path, key: remote.key, action: 'keep', reason: `${why}; kept because on-removed is report`, remote };
     if (input.changes.kind === 'full') {
         for (const remote of input.remote) {
             if (!remote.key.startsWith(input.remotePrefix))
@@ -83447,6 +83507,12 @@ async function executePlan(plan, adapter, opts) {
     const errors = [];
     const warnings = [];
     const done = (item, outcome, detail) => results.set(item.path, { path: item.path, key: item.key, action: item.action, outcome, reason: item.reason, previousPath: item.previousPath, detail });
+    const noteProblems = (item, r) => {
+        for (const w of r.warnings ?? [])
+            warnings.push(`${item.path}: ${w}`);
+        for (const l of r.leftovers ?? [])
+            errors.push(`${item.path}: ${l}; the store holds an older copy beside the new one until a later run removes it (this run fails so that the next one covers the doc again)`);
+    };
     const uploads = plan.filter((i) => i.action === 'upload' || i.action === 'replace');
     const deletions = plan.filter((i) => i.action === 'delete');
     for (const item of plan) {
@@ -83484,8 +83550,7 @@ async function executePlan(plan, adapter, opts) {
                 const r = batch.done.get(item.key);
                 if (r) {
                     done(item, item.action === 'replace' ? 'replaced' : 'uploaded', r.detail);
-                    for (const w of r.warnings ?? [])
-                        warnings.push(`${item.path}: ${w}`);
+                    noteProblems(item, r);
                 }
             }
             const fallback = new Set(batch.fallback.map((d) => d.key));
@@ -83504,8 +83569,7 @@ async function executePlan(plan, adapter, opts) {
         try {
             const r = await adapter.upload(item.local, item.remote);
             done(item, r.unchanged ? 'unchanged' : item.action === 'replace' ? 'replaced' : 'uploaded', r.detail);
-            for (const w of r.warnings ?? [])
-                warnings.push(`${item.path}: ${w}`);
+            noteProblems(item, r);
             opts.log.info(`${r.unchanged ? 'Unchanged' : item.action === 'replace' ? 'Replaced' : 'Uploaded'} ${item.path}${r.detail ? ` (${r.detail})` : ''}`);
         }
         catch (error) {
@@ -83711,19 +83775,21 @@ async function runSync(settings, run, deps) {
     });
     const remote = store.exists ? await adapter.listOwned() : [];
     log.info(`The store holds ${remote.length} docs synced by this action under ${namespace}.`);
-    const namespaceWarnings = changes.kind === 'full' && remote.length === 0 && docs.length > 0 && adapter.otherNamespaces
-        ? await otherNamespaceWarnings(adapter.otherNamespaces(docs.map((d) => d.key)), namespace, log)
+    const isUnchanged = unchangedTest(adapter);
+    const contentful = adapter.noContent ? await withoutContentless(adapter.noContent.bind(adapter), docs, remote, isUnchanged, skipped) : docs;
+    const namespaceWarnings = changes.kind === 'full' && remote.length === 0 && contentful.length > 0 && adapter.otherNamespaces
+        ? await otherNamespaceWarnings(adapter.otherNamespaces(contentful.map((d) => d.key)), namespace, log)
         : [];
     const plan = planSync({
         changes,
-        docs,
+        docs: contentful,
         skipped,
         missing: collected.missing,
         remote,
         matches,
         remotePrefix: settings.remotePrefix,
         onRemoved: settings.onRemoved,
-        isUnchanged: unchangedTest(adapter)
+        isUnchanged
     });
     await deps.group('Plan', async () => {
         if (plan.length === 0)
@@ -83738,7 +83804,7 @@ async function runSync(settings, run, deps) {
         maxDeletions: settings.maxDeletions,
         uploadStrategy: settings.uploadStrategy,
         fullScope: changes.kind === 'full',
-        allDocs: docs,
+        allDocs: contentful,
         remote,
         log
     }));
@@ -83754,6 +83820,23 @@ async function runSync(settings, run, deps) {
         warnings: [...namespaceWarnings, ...executed.warnings]
     };
     return { report, changes, changedDocPaths, adapter };
+}
+/**
+ * The docs that hold something the vendor can keep; the others join `skipped` as `noContent`. An
+ * unchanged doc is not read again: its copy in the store was made from the same bytes.
+ */
+async function withoutContentless(noContent, docs, remote, isUnchanged, skipped) {
+    const remoteByKey = new Map(remote.map((r) => [r.key, r]));
+    const kept = [];
+    for (const doc of docs) {
+        const held = remoteByKey.get(doc.key);
+        const why = held && isUnchanged(doc, held) ? undefined : await noContent(doc);
+        if (why)
+            skipped.push({ path: doc.path, reason: why, noContent: true });
+        else
+            kept.push(doc);
+    }
+    return kept;
 }
 const coreGroup = (name, fn) => core.group(name, fn);
 /**

@@ -84,6 +84,11 @@ async function pushDiff({ run, octokit, log }: DetectInput): Promise<Outcome> {
     const grant = synced.reason.includes('actions: read') ? '' : '; with a github-token and `permissions: actions: read` pushes are diffed from it'
     return { kind: 'untrusted', reason: `cannot tell which commit the last successful run of this workflow synced (${synced.reason})${grant}` }
   }
+  if (synced.kind === 'full-sync-failed')
+    return {
+      kind: 'untrusted',
+      reason: `run ${synced.runId} (${synced.event}), a full sync of ${branch} after the last successful push run, ended ${synced.conclusion}; it may have changed docs outside this push's diff`
+    }
   if (synced.kind === 'none')
     return { kind: 'untrusted', reason: `no run of this workflow on ${branch} has succeeded yet, so nothing says which commit the store reflects` }
   const base = synced.sha

@@ -35,6 +35,12 @@ export interface UploadResult {
   /** Non-fatal problems worth a warning (e.g. an entry whose embedding failed twice). */
   readonly warnings?: readonly string[]
   /**
+   * Older copies this upload replaced but could not delete: the doc is current, but the store
+   * holds it twice. The run fails naming them, so it is not taken as a synced state: the next push
+   * run diffs from an earlier commit (or reconciles everything) and covers this doc again.
+   */
+  readonly leftovers?: readonly string[]
+  /**
    * The vendor already held these bytes, found out only while uploading (Telzino lists no hashes
    * but refuses a duplicate): nothing was written, and the doc counts as unchanged.
    */

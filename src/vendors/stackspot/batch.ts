@@ -117,7 +117,7 @@ export async function uploadZipBatch(docs: readonly LocalDoc[], ctx: BatchContex
       await env.api.deleteIds(stale, doc.key)
       if (inDocs) done.set(doc.key, { detail: `object ${keep.id} (zip)` })
     } catch (error) {
-      if (inDocs) done.set(doc.key, { detail: `object ${keep.id} (zip)`, warnings: [`the previous version could not be deleted: ${errorMessage(error)}`] })
+      if (inDocs) done.set(doc.key, { detail: `object ${keep.id} (zip)`, leftovers: [`the previous version could not be deleted: ${errorMessage(error)}`] })
       else log.warning(`StackSpot: could not delete a duplicate of ${doc.key}: ${errorMessage(error)}`)
     }
   })

@@ -252,15 +252,15 @@ export class TelzinoAdapter implements VendorAdapter {
       throw error
     }
     // Only now is the new version searchable; the old one can go.
-    const warnings: string[] = []
+    const leftovers: string[] = []
     for (const old of previous?.ids ?? []) {
       try {
         await this.deleteSource(old, doc.key)
       } catch (error) {
-        warnings.push(`the previous source ${old} could not be deleted: ${errorMessage(error)}`)
+        leftovers.push(`the previous source ${old} could not be deleted: ${errorMessage(error)}`)
       }
     }
-    return { detail: `source ${created.sourceId}`, warnings }
+    return { detail: `source ${created.sourceId}`, leftovers }
   }
 
   /**
