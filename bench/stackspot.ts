@@ -85,7 +85,7 @@ async function action(
   pushed?: { before: string; after: string }
 ): Promise<Measure> {
   const workspace = await repo.checkout(pushed?.after, 2)
-  // The previous push's run succeeded: this one diffs from its commit (one Actions API call).
+  // The previous push's run succeeded: this one diffs from its commit (two Actions API calls).
   if (pushed) recordSuccess(emu.vendor('github'), 'octo/docs', pushed.before)
   const rssFile = join(repo.root, `rss-${Date.now()}`)
   await clearRequests(emu)

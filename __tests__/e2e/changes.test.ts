@@ -172,9 +172,11 @@ describe('no push is lost after a failed run, end to end', () => {
     expect(Object.keys(s).sort()).toEqual(['docs/a.md', 'docs/beta/b.md', 'docs/f.md', 'docs/g.md'])
     expect(s['docs/a.md']).toEqual(['Alpha v3, from push 2.'])
     expect(s['docs/g.md']).toEqual(['Added by push 1.'])
-    // The one extra call of a push: the last successful run, by the workflow GITHUB_WORKFLOW_REF names.
-    expect(emu.requests.filter((q) => q.path.startsWith(`/github/repos/${OWNER}/${NAME}/actions/`)).map((q) => q.path.split('?')[0])).toEqual([
-      `/github/repos/${OWNER}/${NAME}/actions/workflows/knowledge-sync.yml/runs`
+    // The two extra calls of a push, by the workflow GITHUB_WORKFLOW_REF names: its last successful
+    // push run, then its completed runs (whether a manual or scheduled full sync failed since).
+    expect(emu.requests.filter((q) => q.path.startsWith(`/github/repos/${OWNER}/${NAME}/actions/`)).map((q) => q.path)).toEqual([
+      `/github/repos/${OWNER}/${NAME}/actions/workflows/knowledge-sync.yml/runs?branch=main&event=push&status=success&per_page=20`,
+      `/github/repos/${OWNER}/${NAME}/actions/workflows/knowledge-sync.yml/runs?branch=main&status=completed&per_page=20`
     ])
   })
 
