@@ -81,13 +81,14 @@ export class Router {
 /**
  * A fault to inject. `route` is `METHOD /path/pattern` as registered (or `*`), `match` a substring
  * the URL or body must contain. Generic kinds are applied by the server before the handler runs,
- * except `applied`, which runs the handler (its write stays done) and then loses the answer;
- * `vendor` faults are looked up by the vendor modules by `name` (e.g. `processing-error`).
+ * except `applied`, which runs the handler (its write stays done) and then loses the answer, and
+ * `late`, which runs the handler at once and sends its real answer `ms` later (the write is
+ * visible to other requests before the client hears of it); `vendor` faults are looked up by the vendor modules by `name` (e.g. `processing-error`).
  */
 export interface FaultSpec {
   route?: string
   match?: string
-  kind: 'latency' | 'status' | 'reset' | 'stall' | 'applied' | 'vendor'
+  kind: 'latency' | 'status' | 'reset' | 'stall' | 'applied' | 'late' | 'vendor'
   /** `applied` only: answer `status` (default 500) or drop the connection (`reset`). Default `status`. */
   then?: 'status' | 'reset'
   ms?: number

@@ -240,13 +240,16 @@ export async function startEmulator<V extends VendorEmulator>(options: EmulatorO
         }
       }
     }
+    let lateBy = 0
     try {
       if (!isAdmin) {
         const applied = faults.takeGeneric(found?.route.pattern ?? '', method, { url, body })
         for (const f of applied) {
           if (f.kind === 'latency') await sleep(f.ms ?? 20)
         }
-        const hard = applied.find((f) => f.kind !== 'latency')
+        const hard = applied.find((f) => f.kind !== 'latency' && f.kind !== 'late')
+        const late = applied.find((f) => f.kind === 'late')
+        if (late) lateBy = late.ms ?? 200
         if (hard?.kind === 'applied' && found) {
           // The write happens; only its answer is lost, as when a gateway times out after the backend committed.
           const route = found.route
@@ -286,6 +289,7 @@ export async function startEmulator<V extends VendorEmulator>(options: EmulatorO
       }
       if (!found) throw new EmuError(404, { error: 'not_found', message: `No route for ${method} ${url.pathname}` })
       const result = await found.route.handler(req)
+      if (lateBy > 0) await sleep(lateBy)
       if (result.stream) {
         finish(result.status)
         await result.stream(res)

@@ -125,6 +125,17 @@ describe('Telzino end to end', () => {
     expect(emu.requests.filter((q) => q.route === 'POST /telzino/oauth/token')).toHaveLength(2)
   })
 
+  it('does not take a new source for a duplicate when another upload listed it before its create was answered', async () => {
+    // b.md's create lands at once but is answered late; meanwhile a.md's upload lists the sources
+    // (to check the name it sent), and that listing already shows b.md's new source.
+    emu.faults.add({ route: 'POST /telzino/v1/knowledge-bases/:kb/sources', kind: 'late', ms: 600, match: 'docs/b.md' })
+    const r = await sync()
+    expect(r.code, r.log).toBe(0)
+    expect(emu.faults.active[0]?.hits).toBe(1)
+    expect(r.log).not.toMatch(/duplicate contentHash/)
+    expect(files()).toEqual(['octo/docs/docs/a.md=# Alpha v1:active', 'octo/docs/docs/b.md=# Beta:active', 'octo/docs/docs/old.md=# Moving:active'])
+  })
+
   it('uploads a doc whose content another doc already has (duplicate hash) instead of skipping it', async () => {
     await repo.write({ 'docs/copy.md': '# Beta\n' })
     const r = await sync()

@@ -91,6 +91,20 @@ describe('emulator server', () => {
     expect(emu.requests.map((r) => `${r.route} ${r.status}`)).toEqual(['POST /echo/items 500', 'POST /echo/items -1'])
   })
 
+  it('applies a write at once and answers it late: the write is visible before its answer arrives', async () => {
+    await post('/_emulator/faults', { route: 'POST /echo/items', kind: 'late', ms: 300 })
+    const answer = post('/echo/items', { name: 'slow' })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(items).toEqual(['slow'])
+    let answered = false
+    void answer.then(() => {
+      answered = true
+    })
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(answered).toBe(false)
+    expect((await answer).status).toBe(201)
+  })
+
   it('exposes state, seeding, the request log and reset over HTTP', async () => {
     await post('/_emulator/seed/echo', { items: ['by-hand'] })
     await post('/echo/items', { name: 'synced' })

@@ -79961,10 +79961,14 @@ class TelzinoAdapter {
     /** Every file source's name as listOwned saw them, for otherNamespaces. */
     fileNames = [];
     /**
-     * Every source id listed or created in this run: a create answered with one of them is a
-     * duplicate handed back, not a new source (whose "old" copy must then not be deleted).
+     * Every source id a listing showed in this run, and every id this run's creates made: a create
+     * answered with one of them is a duplicate handed back, not a new source (whose "old" copy must
+     * then not be deleted). Listed ids are kept apart because uploads run concurrently: a listing
+     * taken while a create is in flight may already show the source that create is making, so only
+     * ids listed before the create was sent can prove an answer is a duplicate.
      */
-    knownIds = new Set();
+    listedIds = new Set();
+    createdIds = new Set();
     /** Set once a created source was listed under the name sent; until then each create checks it. */
     namesChecked = false;
     /** Why no more uploads are tried (the names assumption failed), once it is known. */
@@ -80068,7 +80072,7 @@ class TelzinoAdapter {
         if (pages > 1)
             this.log.debug(`Telzino: the sources listing came in ${pages} pages, all read.`);
         for (const s of sources)
-            this.knownIds.add(s.id);
+            this.listedIds.add(s.id);
         return sources;
     }
     /** `url-sources`: added when missing, re-ingested when present (the site may have changed); never deleted. */
@@ -80106,7 +80110,6 @@ class TelzinoAdapter {
         const created = await this.createFileSource(doc, fileMime, previous);
         if (created === 'duplicate')
             return { detail: 'unchanged: Telzino already holds this content', unchanged: true };
-        this.knownIds.add(created.sourceId);
         if (!this.namesChecked)
             await this.checkListedName(created.sourceId, doc.key);
         try {
@@ -80168,27 +80171,47 @@ class TelzinoAdapter {
             json: body,
             accept: [400, 409]
         };
-        const res = await this.createUnlessLanded(() => this.api.request(req), doc, previous);
-        const dup = duplicateAnswer(res, this.knownIds);
+        let known = this.knownBefore();
+        const res = await this.createUnlessLanded(() => {
+            known = this.knownBefore();
+            return this.api.request(req);
+        }, doc, previous);
+        const dup = duplicateAnswer(res, known());
         if (!dup && res.status >= 400) {
             throw this.api.failure(req, res, res.status === 400
                 ? 'if this is how Telzino refuses content it already holds, the action did not recognise it (it expects 409, or a message saying so)'
                 : undefined);
         }
         if (!dup)
-            return this.api.parse(req, res, FileCreated).data;
+            return this.created(this.api.parse(req, res, FileCreated).data);
         if (res.status !== 409)
             this.log.debug(`Telzino answered a duplicate contentHash of ${doc.key} with HTTP ${res.status}${dup.sourceId ? `, naming source ${dup.sourceId}` : ''}.`);
         const duplicateOf = dup.sourceId;
         const isThisDoc = previous?.ids.length === 1 && (duplicateOf === undefined || duplicateOf === previous.ids[0]);
         if (isThisDoc)
             return 'duplicate';
-        const forced = await this.createUnlessLanded(() => this.api.request({ ...req, json: { ...body, forceReingest: true }, accept: [] }), doc, previous);
+        const forced = await this.createUnlessLanded(() => {
+            known = this.knownBefore();
+            return this.api.request({ ...req, json: { ...body, forceReingest: true }, accept: [] });
+        }, doc, previous);
         const created = this.api.parse(req, forced, FileCreated).data;
-        if (this.knownIds.has(created.sourceId)) {
+        if (known().has(created.sourceId)) {
             throw new ActionError(`Telzino answered a create with \`forceReingest\` for ${doc.key} with source ${created.sourceId}, which already holds the same content under another name.`, 'The action assumes `forceReingest` makes a new source; it made none, and nothing was changed for this doc.');
         }
-        return created;
+        return this.created(created);
+    }
+    /** Records a source this run's create made, so a later create handed it back sees a duplicate. */
+    created(data) {
+        this.createdIds.add(data.sourceId);
+        return data;
+    }
+    /**
+     * The ids that prove a create's answer is a duplicate, fixed when the create is sent: the ids
+     * listed so far, and (read when asked) the ids of every source this run's creates made.
+     */
+    knownBefore() {
+        const listed = new Set(this.listedIds);
+        return () => new Set([...listed, ...this.createdIds]);
     }
     /**
      * Sends a create, and when its answer is lost, looks for the source it may have made. That

@@ -74,10 +74,14 @@ export class TelzinoAdapter implements VendorAdapter {
   /** Every file source's name as listOwned saw them, for otherNamespaces. */
   private fileNames: string[] = []
   /**
-   * Every source id listed or created in this run: a create answered with one of them is a
-   * duplicate handed back, not a new source (whose "old" copy must then not be deleted).
+   * Every source id a listing showed in this run, and every id this run's creates made: a create
+   * answered with one of them is a duplicate handed back, not a new source (whose "old" copy must
+   * then not be deleted). Listed ids are kept apart because uploads run concurrently: a listing
+   * taken while a create is in flight may already show the source that create is making, so only
+   * ids listed before the create was sent can prove an answer is a duplicate.
    */
-  private readonly knownIds = new Set<string>()
+  private readonly listedIds = new Set<string>()
+  private readonly createdIds = new Set<string>()
   /** Set once a created source was listed under the name sent; until then each create checks it. */
   private namesChecked = false
   /** Why no more uploads are tried (the names assumption failed), once it is known. */
@@ -190,7 +194,7 @@ export class TelzinoAdapter implements VendorAdapter {
   private async sources(): Promise<Source[]> {
     const { sources, pages } = await listSources(this.api, this.kbPath(this.kbId, '/sources'), this.log, this.reportedIds)
     if (pages > 1) this.log.debug(`Telzino: the sources listing came in ${pages} pages, all read.`)
-    for (const s of sources) this.knownIds.add(s.id)
+    for (const s of sources) this.listedIds.add(s.id)
     return sources
   }
 
@@ -232,7 +236,6 @@ export class TelzinoAdapter implements VendorAdapter {
     const bytes = await readDoc(doc)
     const created = await this.createFileSource(doc, fileMime, previous)
     if (created === 'duplicate') return { detail: 'unchanged: Telzino already holds this content', unchanged: true }
-    this.knownIds.add(created.sourceId)
     if (!this.namesChecked) await this.checkListedName(created.sourceId, doc.key)
     try {
       await this.putBytes(created.presignedUrl, bytes, fileMime, doc.key)
@@ -298,8 +301,16 @@ export class TelzinoAdapter implements VendorAdapter {
       json: body,
       accept: [400, 409]
     }
-    const res = await this.createUnlessLanded(() => this.api.request(req), doc, previous)
-    const dup = duplicateAnswer(res, this.knownIds)
+    let known = this.knownBefore()
+    const res = await this.createUnlessLanded(
+      () => {
+        known = this.knownBefore()
+        return this.api.request(req)
+      },
+      doc,
+      previous
+    )
+    const dup = duplicateAnswer(res, known())
     if (!dup && res.status >= 400) {
       throw this.api.failure(
         req,
@@ -309,21 +320,43 @@ export class TelzinoAdapter implements VendorAdapter {
           : undefined
       )
     }
-    if (!dup) return this.api.parse(req, res, FileCreated).data
+    if (!dup) return this.created(this.api.parse(req, res, FileCreated).data)
     if (res.status !== 409)
       this.log.debug(`Telzino answered a duplicate contentHash of ${doc.key} with HTTP ${res.status}${dup.sourceId ? `, naming source ${dup.sourceId}` : ''}.`)
     const duplicateOf = dup.sourceId
     const isThisDoc = previous?.ids.length === 1 && (duplicateOf === undefined || duplicateOf === previous.ids[0])
     if (isThisDoc) return 'duplicate'
-    const forced = await this.createUnlessLanded(() => this.api.request({ ...req, json: { ...body, forceReingest: true }, accept: [] }), doc, previous)
+    const forced = await this.createUnlessLanded(
+      () => {
+        known = this.knownBefore()
+        return this.api.request({ ...req, json: { ...body, forceReingest: true }, accept: [] })
+      },
+      doc,
+      previous
+    )
     const created = this.api.parse(req, forced, FileCreated).data
-    if (this.knownIds.has(created.sourceId)) {
+    if (known().has(created.sourceId)) {
       throw new ActionError(
         `Telzino answered a create with \`forceReingest\` for ${doc.key} with source ${created.sourceId}, which already holds the same content under another name.`,
         'The action assumes `forceReingest` makes a new source; it made none, and nothing was changed for this doc.'
       )
     }
-    return created
+    return this.created(created)
+  }
+
+  /** Records a source this run's create made, so a later create handed it back sees a duplicate. */
+  private created(data: FileCreated['data']): FileCreated['data'] {
+    this.createdIds.add(data.sourceId)
+    return data
+  }
+
+  /**
+   * The ids that prove a create's answer is a duplicate, fixed when the create is sent: the ids
+   * listed so far, and (read when asked) the ids of every source this run's creates made.
+   */
+  private knownBefore(): () => ReadonlySet<string> {
+    const listed = new Set(this.listedIds)
+    return () => new Set([...listed, ...this.createdIds])
   }
 
   /**
