@@ -112,7 +112,10 @@ describe('paged listings are followed to the end', () => {
     const { a } = await ready()
     seedOwned(5)
     expect(await a.listOwned()).toHaveLength(5)
-    expect(emu.requests.filter((r) => r.route === LIST).map((r) => r.path.split('?')[1] ?? '')).toEqual(['', 'page=1&size=2', 'page=2&size=2', 'page=3&size=2'])
+    // Pages 1 and 2 are asked for at once, so their order in the log is not fixed.
+    const asked = emu.requests.filter((r) => r.route === LIST).map((r) => r.path.split('?')[1] ?? '')
+    expect(asked[0]).toBe('')
+    expect(asked.slice(1).sort()).toEqual(['page=1&size=2', 'page=2&size=2', 'page=3&size=2'])
   })
 
   it('a round count from a server that ignores paging is asked about once per run', async () => {

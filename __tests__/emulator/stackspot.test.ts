@@ -286,6 +286,15 @@ describe('ownership', () => {
     expect(r.action).toBe('deleted')
     expect(byPath()).toEqual([])
   })
+  it('removes that run at once share the listing that confirms them', async () => {
+    const { a } = await ready()
+    for (const k of ['a', 'b', 'c']) await a.upload(await doc(`docs/${k}.md`, k), undefined)
+    const owned = await a.listOwned()
+    emu.requests.length = 0
+    await Promise.all(owned.map((d) => a.remove(d)))
+    expect(byPath()).toEqual([])
+    expect(emu.requests.filter((x) => x.route.endsWith('/objects'))).toHaveLength(1)
+  })
 })
 
 describe('zip batch', () => {
@@ -301,6 +310,36 @@ describe('zip batch', () => {
     expect(byPath()).toEqual(['-=manual', 'octo/docs/docs/a.md=a2', 'octo/docs/docs/b.md=b1', 'octo/docs/docs/deep/c ü.md=c1'])
     const batch = emu.requests.find((x) => x.route === 'POST /stackspot/v1/knowledge-sources/:slug/objects/batch')!
     expect(batch.path).toMatch(/auto-delete=false/)
+  })
+
+  it("sends every old copy's DELETE first, then confirms them all with one listing", async () => {
+    const { a } = await ready()
+    const keys = Array.from({ length: 6 }, (_, i) => `docs/d${i}.md`)
+    const first = await Promise.all(keys.map((k) => doc(k, `${k} v1`)))
+    await a.uploadBatch(first, ctx(first, [], false))
+    const remote = await a.listOwned()
+    const next = await Promise.all(keys.map((k) => doc(k, `${k} v2`)))
+    emu.requests.length = 0
+    const r = await a.uploadBatch(next, ctx(next, remote, false))
+    expect([...r.done.values()].filter((d) => d.leftovers?.length)).toEqual([])
+    expect(byPath()).toEqual(keys.map((k) => `octo/docs/${k}=${k} v2`))
+    const calls = emu.requests.map((x) => (x.route.endsWith('/objects') ? 'list' : x.method))
+    // One listing shows the zip's objects, six DELETEs, one listing confirms all six.
+    expect(calls.slice(calls.indexOf('DELETE'))).toEqual(['DELETE', 'DELETE', 'DELETE', 'DELETE', 'DELETE', 'DELETE', 'list'])
+  })
+
+  it('an old copy still listed after its DELETE fails only its own doc', async () => {
+    const { a } = await ready()
+    const first = [await doc('docs/a.md', 'A'), await doc('docs/b.md', 'B')]
+    await a.uploadBatch(first, ctx(first, [], false))
+    const remote = await a.listOwned()
+    const stuck = remote.find((d) => d.key === 'docs/b.md')!.ids[0]!
+    // A DELETE answered 404 while the object stays listed: the listing is what counts.
+    emu.faults.add({ route: 'DELETE /stackspot/v1/knowledge-sources/:slug/objects/:objectId', match: stuck, kind: 'status', status: 404, persistent: true })
+    const next = [await doc('docs/a.md', 'A2'), await doc('docs/b.md', 'B2')]
+    const r = await a.uploadBatch(next, ctx(next, remote, false))
+    expect(r.done.get('docs/a.md')?.leftovers ?? []).toEqual([])
+    expect(r.done.get('docs/b.md')?.leftovers).toEqual([expect.stringMatching(new RegExp(`object ${stuck} is still listed`))])
   })
 
   it('never asks for auto-delete, even on a complete snapshot: another run may have put objects in the KS meanwhile, and removals wait for the executor', async () => {

@@ -71324,7 +71324,17 @@ class ObjectPager {
             return Array.isArray(body) ? body : readPage(body)?.items;
         };
         const plain = (note) => ({ items: first, pages: 1, paged: false, followedToEnd: true, note });
-        const one = await pageAt(1);
+        // Pages 1 and 2 are asked for at once: whichever way pages count, page 2 is needed unless page 1
+        // ends the listing, and a round trip to a large KS costs more than a page that goes unread.
+        const firstAsk = pageAt(1);
+        const secondAsk = pageAt(2).then((body) => ({ body }), (error) => ({ error }));
+        const second = async () => {
+            const answer = await secondAsk;
+            if ('error' in answer)
+                throw answer.error;
+            return answer.body;
+        };
+        const one = await firstAsk;
         if (one === undefined)
             return plain(`a plain JSON array of ${size} (asked for page 1, the answer had another shape)`);
         let number;
@@ -71333,7 +71343,7 @@ class ObjectPager {
         if (one.length > 0 && listing_itemId(one[0]) === firstId) {
             base = 1;
             number = 2;
-            const two = await pageAt(2);
+            const two = await second();
             if (two === undefined)
                 return plain(`a plain JSON array of ${size} (asked for page 2, the answer had another shape)`);
             if (two.length > 0 && listing_itemId(two[0]) === firstId) {
@@ -71362,7 +71372,7 @@ class ObjectPager {
             if (page.length < size)
                 break;
             number++;
-            const next = await pageAt(number);
+            const next = number === 2 ? await second() : await pageAt(number);
             if (next === undefined)
                 return { items, pages, paged: true, followedToEnd: false, note: `bare arrays of ${size} a page; page ${number} had another shape` };
             page = next;
@@ -71445,6 +71455,10 @@ class KnowledgeSourceApi {
     processingRoute;
     /** How long a deleted object may stay listed; tests shorten it. */
     deleteConfirmMs = DELETE_CONFIRM_MS;
+    /** DELETEs sent and not yet answered: confirmations wait for them, to share one listing. */
+    deletesInFlight = 0;
+    confirms = [];
+    confirmScheduled = false;
     constructor(opts) {
         this.slug = opts.slug;
         this.log = opts.log;
@@ -71562,41 +71576,102 @@ class KnowledgeSourceApi {
      * alone (a 404 "already gone", a 202 "accepted") never counts as deleted.
      */
     async deleteIds(ids, key) {
-        if (ids.length === 0)
-            return;
-        const answers = new Map();
-        for (const objectId of ids) {
-            const res = await this.http.request({
-                method: 'DELETE',
-                url: this.ksPath(`/objects/${pathSegment(objectId, 'knowledge object id')}`),
-                operation: `delete object ${objectId} (${key})`,
-                // Already gone is what we wanted, if the listing agrees.
-                accept: [404]
-            });
-            answers.set(objectId, res.status);
-        }
-        await this.confirmGone(answers, key);
+        await this.confirmGone(await this.sendDeletes(ids, key), key);
     }
-    async confirmGone(answers, key) {
+    /**
+     * Sends a DELETE for each object, one after another, and returns each answer's status. Nothing is
+     * deleted until `confirmGone` says so: callers deleting for many docs send all their DELETEs
+     * first and confirm together, so one listing of the KS settles them all.
+     */
+    async sendDeletes(ids, key) {
+        const answers = new Map();
+        this.deletesInFlight++;
+        try {
+            for (const objectId of ids) {
+                const res = await this.http.request({
+                    method: 'DELETE',
+                    url: this.ksPath(`/objects/${pathSegment(objectId, 'knowledge object id')}`),
+                    operation: `delete object ${objectId} (${key})`,
+                    // Already gone is what we wanted, if the listing agrees.
+                    accept: [404]
+                });
+                answers.set(objectId, res.status);
+            }
+        }
+        finally {
+            this.deletesInFlight--;
+            if (this.deletesInFlight === 0 && this.confirms.length > 0)
+                this.scheduleConfirms();
+        }
+        return answers;
+    }
+    /**
+     * Resolves once the listing no longer shows any of `answers`' objects; rejects naming the ones
+     * still listed when the time allowed is up. Confirmations asked for while DELETEs are still in
+     * flight wait for them and share one listing: a listing of a large KS costs far more than a
+     * DELETE, and deleting ten docs' old copies should not list the KS ten times.
+     */
+    confirmGone(answers, key) {
+        if (answers.size === 0)
+            return Promise.resolve();
+        return new Promise((resolve, reject) => {
+            this.confirms.push({ answers, key, resolve, reject });
+            if (this.deletesInFlight === 0)
+                this.scheduleConfirms();
+        });
+    }
+    scheduleConfirms() {
+        if (this.confirmScheduled)
+            return;
+        this.confirmScheduled = true;
+        // After the current turn, so confirmations asked for together are settled together.
+        setImmediate(() => {
+            this.confirmScheduled = false;
+            // A DELETE sent meanwhile would not be settled by a listing started now; its end schedules again.
+            if (this.deletesInFlight > 0)
+                return;
+            const batch = this.confirms.splice(0);
+            if (batch.length > 0)
+                void this.settleConfirms(batch);
+        });
+    }
+    async settleConfirms(batch) {
         const started = Date.now();
         let wait = 200;
-        for (;;) {
-            const listed = new Set((await this.listObjects(Date.now())).map((o) => o.id));
-            const still = [...answers.keys()].filter((id) => listed.has(id));
-            if (still.length === 0)
-                return;
-            // "Not found" while listed contradicts itself and no waiting mends it; only an accepted delete may lag.
-            const allowedMs = still.every((id) => answers.get(id) === 404) ? Math.min(this.deleteConfirmMs, NOT_FOUND_CONFIRM_MS) : this.deleteConfirmMs;
-            if (Date.now() - started + wait > allowedMs) {
-                const how = [...new Set(still.map((id) => answers.get(id)))].map((s) => `HTTP ${s}`).join(', ');
-                throw new VendorHttpError({
-                    vendor: 'StackSpot',
-                    operation: `delete ${key}`,
-                    detail: `object ${still.join(', ')} is still listed ${Math.round((Date.now() - started) / 1000)} s after its DELETE answered ${how}. The action relies on \`DELETE \u2026/objects/{id}\` deleting the object the listing shows, and counts a delete only once the listing confirms it: this doc is not reported as deleted.`
-                });
+        let open = batch;
+        try {
+            for (;;) {
+                const listed = new Set((await this.listObjects(Date.now())).map((o) => o.id));
+                const next = [];
+                for (const c of open) {
+                    const still = [...c.answers.keys()].filter((id) => listed.has(id));
+                    if (still.length === 0) {
+                        c.resolve();
+                        continue;
+                    }
+                    // "Not found" while listed contradicts itself and no waiting mends it; only an accepted delete may lag.
+                    const allowedMs = still.every((id) => c.answers.get(id) === 404) ? Math.min(this.deleteConfirmMs, NOT_FOUND_CONFIRM_MS) : this.deleteConfirmMs;
+                    if (Date.now() - started + wait > allowedMs) {
+                        const how = [...new Set(still.map((id) => c.answers.get(id)))].map((s) => `HTTP ${s}`).join(', ');
+                        c.reject(new VendorHttpError({
+                            vendor: 'StackSpot',
+                            operation: `delete ${c.key}`,
+                            detail: `object ${still.join(', ')} is still listed ${Math.round((Date.now() - started) / 1000)} s after its DELETE answered ${how}. The action relies on \`DELETE \u2026/objects/{id}\` deleting the object the listing shows, and counts a delete only once the listing confirms it: this doc is not reported as deleted.`
+                        }));
+                        continue;
+                    }
+                    next.push(c);
+                }
+                open = next;
+                if (open.length === 0)
+                    return;
+                await (0,external_node_timers_promises_namespaceObject.setTimeout)(wait);
+                wait = Math.min(2_000, Math.round(wait * 1.5));
             }
-            await (0,external_node_timers_promises_namespaceObject.setTimeout)(wait);
-            wait = Math.min(2_000, Math.round(wait * 1.5));
+        }
+        catch (error) {
+            for (const c of open)
+                c.reject(error);
         }
     }
     /** The per-file flow up to processing: an upload form, then the bytes to storage. Returns the upload id. */
@@ -78272,20 +78347,26 @@ async function uploadZipBatch(docs, ctx, env) {
         env.noteChecksum(keep, doc);
         cleanups.push({ doc, keep, stale: stale.map((o) => o.id) });
     }
-    await forEachLimit(cleanups, env.concurrency, async ({ doc, keep, stale }) => {
-        const inDocs = present.has(doc.key);
+    // Every old copy's DELETE goes out first; then one listing (shared by all docs) confirms them.
+    const confirmations = new Map();
+    await forEachLimit(cleanups, env.concurrency, async ({ doc, stale }) => {
+        const sent = env.api.sendDeletes(stale, doc.key);
+        const confirmed = sent.then((answers) => env.api.confirmGone(answers, doc.key));
+        // Read below, after every DELETE went out; until then a failure must not count as unhandled.
+        confirmed.catch(() => undefined);
+        confirmations.set(doc.key, confirmed);
+        await sent.catch(() => undefined);
+    });
+    for (const { doc, keep } of cleanups) {
+        const detail = `object ${keep.id} (zip)`;
         try {
-            await env.api.deleteIds(stale, doc.key);
-            if (inDocs)
-                done.set(doc.key, { detail: `object ${keep.id} (zip)` });
+            await confirmations.get(doc.key);
+            done.set(doc.key, { detail });
         }
         catch (error) {
-            if (inDocs)
-                done.set(doc.key, { detail: `object ${keep.id} (zip)`, leftovers: [`the previous version could not be deleted: ${errorMessage(error)}`] });
-            else
-                log.warning(`StackSpot: could not delete a duplicate of ${doc.key}: ${errorMessage(error)}`);
+            done.set(doc.key, { detail, leftovers: [`the previous version could not be deleted: ${errorMessage(error)}`] });
         }
-    });
+    }
     if (fallback.length > 0)
         log.info(`StackSpot: ${fallback.length} docs were not taken by the zip batch; they go one by one.`);
     return { done, fallback, zipped };
@@ -81910,6 +81991,17 @@ async function pushDiff({ run, octokit, log }) {
     // The store reflects the last commit a successful run synced, which is `before` only when the
     // previous push's run succeeded.
     const branch = ref.replace(/^refs\/(heads|tags)\//, '');
+    // Usually the last synced commit is `before`: the git diff of before..after runs while the
+    // Actions API is asked, and is used only when the answer confirms that base.
+    const quiet = {
+        debug: () => undefined,
+        info: (m) => log.info(m),
+        notice: (m, f) => log.notice(m, f),
+        warning: (m, f) => log.warning(m, f),
+        error: (m, f) => log.error(m, f)
+    };
+    const diffFromBefore = localDiff(run.workspace, before, after, quiet);
+    diffFromBefore.catch(() => undefined);
     const synced = await lastSyncedCommit({ run, octokit, branch, log });
     if (synced.kind === 'unknown') {
         const grant = synced.reason.includes('actions: read') ? '' : '; with a github-token and `permissions: actions: read` pushes are diffed from it';
@@ -81926,7 +82018,7 @@ async function pushDiff({ run, octokit, log }) {
     if (base.toLowerCase() === after.toLowerCase())
         return { kind: 'diff', changes: [], source: `push ${detect_short(before)}..${detect_short(after)} (run ${synced.runId} already synced ${detect_short(after)})` };
     if (base.toLowerCase() === before.toLowerCase())
-        return diffPush(run, octokit, before, after, log, '');
+        return diffPush(run, octokit, before, after, log, '', diffFromBefore);
     log.info(`The run for ${detect_short(before)} did not succeed; syncing from ${detect_short(base)}, the last commit a successful run synced ` +
         '(a push whose run failed, was cancelled or never started leaves its changes to the next run).');
     // A re-run of an older push's run, after a later push's run succeeded: the store already holds
@@ -81949,9 +82041,9 @@ async function pushDiff({ run, octokit, log }) {
     return outcome.kind === 'untrusted' && outcome.behind ? alreadyLater : outcome;
 }
 /** base..after with local git when the clone has both commits, else the compare API (which checks ancestry itself). */
-async function diffPush(run, octokit, base, after, log, note) {
+async function diffPush(run, octokit, base, after, log, note, started) {
     const range = `${detect_short(base)}..${detect_short(after)}`;
-    const local = await localDiff(run.workspace, base, after, log);
+    const local = await (started ?? localDiff(run.workspace, base, after, log));
     if (local.ok)
         return { kind: 'diff', changes: local.changes, source: `push ${range} (git${note})` };
     log.debug(`Local git cannot diff ${range}: ${local.why}`);

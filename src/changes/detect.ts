@@ -79,6 +79,17 @@ async function pushDiff({ run, octokit, log }: DetectInput): Promise<Outcome> {
   // The store reflects the last commit a successful run synced, which is `before` only when the
   // previous push's run succeeded.
   const branch = ref.replace(/^refs\/(heads|tags)\//, '')
+  // Usually the last synced commit is `before`: the git diff of before..after runs while the
+  // Actions API is asked, and is used only when the answer confirms that base.
+  const quiet: Log = {
+    debug: () => undefined,
+    info: (m) => log.info(m),
+    notice: (m, f) => log.notice(m, f),
+    warning: (m, f) => log.warning(m, f),
+    error: (m, f) => log.error(m, f)
+  }
+  const diffFromBefore = localDiff(run.workspace, before, after, quiet)
+  diffFromBefore.catch(() => undefined)
   const synced = await lastSyncedCommit({ run, octokit, branch, log })
   if (synced.kind === 'unknown') {
     const grant = synced.reason.includes('actions: read') ? '' : '; with a github-token and `permissions: actions: read` pushes are diffed from it'
@@ -94,7 +105,7 @@ async function pushDiff({ run, octokit, log }: DetectInput): Promise<Outcome> {
   const base = synced.sha
   if (base.toLowerCase() === after.toLowerCase())
     return { kind: 'diff', changes: [], source: `push ${short(before)}..${short(after)} (run ${synced.runId} already synced ${short(after)})` }
-  if (base.toLowerCase() === before.toLowerCase()) return diffPush(run, octokit, before, after, log, '')
+  if (base.toLowerCase() === before.toLowerCase()) return diffPush(run, octokit, before, after, log, '', diffFromBefore)
   log.info(
     `The run for ${short(before)} did not succeed; syncing from ${short(base)}, the last commit a successful run synced ` +
       '(a push whose run failed, was cancelled or never started leaves its changes to the next run).'
@@ -119,9 +130,17 @@ async function pushDiff({ run, octokit, log }: DetectInput): Promise<Outcome> {
 }
 
 /** base..after with local git when the clone has both commits, else the compare API (which checks ancestry itself). */
-async function diffPush(run: RunContext, octokit: DetectInput['octokit'], base: string, after: string, log: Log, note: string): Promise<Outcome> {
+async function diffPush(
+  run: RunContext,
+  octokit: DetectInput['octokit'],
+  base: string,
+  after: string,
+  log: Log,
+  note: string,
+  started?: Promise<LocalResult>
+): Promise<Outcome> {
   const range = `${short(base)}..${short(after)}`
-  const local = await localDiff(run.workspace, base, after, log)
+  const local = await (started ?? localDiff(run.workspace, base, after, log))
   if (local.ok) return { kind: 'diff', changes: local.changes, source: `push ${range} (git${note})` }
   log.debug(`Local git cannot diff ${range}: ${local.why}`)
 

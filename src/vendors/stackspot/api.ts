@@ -37,6 +37,14 @@ const CREDENTIAL_HINT =
 const PERMISSION_HINT =
   'The credential was accepted but may not do this: it needs the ai_dev and ai_admin permissions, and uploading to a Knowledge Source through the API needs a StackSpot Enterprise account (or a personal access token where your plan allows one).'
 
+/** A `confirmGone` waiting for the listing. */
+interface PendingConfirm {
+  answers: ReadonlyMap<string, number>
+  key: string
+  resolve(): void
+  reject(error: unknown): void
+}
+
 /** How StackSpot answered a zip. `accepted`: taken for later processing (202), so a listing at once would show the old state. */
 export type ZipAnswer = 'sent' | 'accepted' | 'unsupported' | { refused: string }
 
@@ -58,6 +66,10 @@ export class KnowledgeSourceApi {
   private processingRoute: 'knowledge-objects' | 'file-upload' | 'none' | undefined
   /** How long a deleted object may stay listed; tests shorten it. */
   deleteConfirmMs = DELETE_CONFIRM_MS
+  /** DELETEs sent and not yet answered: confirmations wait for them, to share one listing. */
+  private deletesInFlight = 0
+  private readonly confirms: PendingConfirm[] = []
+  private confirmScheduled = false
 
   constructor(opts: { apiUrl: string; slug: string; tokens: TokenSource; log: Log }) {
     this.slug = opts.slug
@@ -189,40 +201,98 @@ export class KnowledgeSourceApi {
    * alone (a 404 "already gone", a 202 "accepted") never counts as deleted.
    */
   async deleteIds(ids: readonly string[], key: string): Promise<void> {
-    if (ids.length === 0) return
-    const answers = new Map<string, number>()
-    for (const objectId of ids) {
-      const res = await this.http.request({
-        method: 'DELETE',
-        url: this.ksPath(`/objects/${pathSegment(objectId, 'knowledge object id')}`),
-        operation: `delete object ${objectId} (${key})`,
-        // Already gone is what we wanted, if the listing agrees.
-        accept: [404]
-      })
-      answers.set(objectId, res.status)
-    }
-    await this.confirmGone(answers, key)
+    await this.confirmGone(await this.sendDeletes(ids, key), key)
   }
 
-  private async confirmGone(answers: ReadonlyMap<string, number>, key: string): Promise<void> {
+  /**
+   * Sends a DELETE for each object, one after another, and returns each answer's status. Nothing is
+   * deleted until `confirmGone` says so: callers deleting for many docs send all their DELETEs
+   * first and confirm together, so one listing of the KS settles them all.
+   */
+  async sendDeletes(ids: readonly string[], key: string): Promise<Map<string, number>> {
+    const answers = new Map<string, number>()
+    this.deletesInFlight++
+    try {
+      for (const objectId of ids) {
+        const res = await this.http.request({
+          method: 'DELETE',
+          url: this.ksPath(`/objects/${pathSegment(objectId, 'knowledge object id')}`),
+          operation: `delete object ${objectId} (${key})`,
+          // Already gone is what we wanted, if the listing agrees.
+          accept: [404]
+        })
+        answers.set(objectId, res.status)
+      }
+    } finally {
+      this.deletesInFlight--
+      if (this.deletesInFlight === 0 && this.confirms.length > 0) this.scheduleConfirms()
+    }
+    return answers
+  }
+
+  /**
+   * Resolves once the listing no longer shows any of `answers`' objects; rejects naming the ones
+   * still listed when the time allowed is up. Confirmations asked for while DELETEs are still in
+   * flight wait for them and share one listing: a listing of a large KS costs far more than a
+   * DELETE, and deleting ten docs' old copies should not list the KS ten times.
+   */
+  confirmGone(answers: ReadonlyMap<string, number>, key: string): Promise<void> {
+    if (answers.size === 0) return Promise.resolve()
+    return new Promise<void>((resolve, reject) => {
+      this.confirms.push({ answers, key, resolve, reject })
+      if (this.deletesInFlight === 0) this.scheduleConfirms()
+    })
+  }
+
+  private scheduleConfirms(): void {
+    if (this.confirmScheduled) return
+    this.confirmScheduled = true
+    // After the current turn, so confirmations asked for together are settled together.
+    setImmediate(() => {
+      this.confirmScheduled = false
+      // A DELETE sent meanwhile would not be settled by a listing started now; its end schedules again.
+      if (this.deletesInFlight > 0) return
+      const batch = this.confirms.splice(0)
+      if (batch.length > 0) void this.settleConfirms(batch)
+    })
+  }
+
+  private async settleConfirms(batch: PendingConfirm[]): Promise<void> {
     const started = Date.now()
     let wait = 200
-    for (;;) {
-      const listed = new Set((await this.listObjects(Date.now())).map((o) => o.id))
-      const still = [...answers.keys()].filter((id) => listed.has(id))
-      if (still.length === 0) return
-      // "Not found" while listed contradicts itself and no waiting mends it; only an accepted delete may lag.
-      const allowedMs = still.every((id) => answers.get(id) === 404) ? Math.min(this.deleteConfirmMs, NOT_FOUND_CONFIRM_MS) : this.deleteConfirmMs
-      if (Date.now() - started + wait > allowedMs) {
-        const how = [...new Set(still.map((id) => answers.get(id)))].map((s) => `HTTP ${s}`).join(', ')
-        throw new VendorHttpError({
-          vendor: 'StackSpot',
-          operation: `delete ${key}`,
-          detail: `object ${still.join(', ')} is still listed ${Math.round((Date.now() - started) / 1000)} s after its DELETE answered ${how}. The action relies on \`DELETE …/objects/{id}\` deleting the object the listing shows, and counts a delete only once the listing confirms it: this doc is not reported as deleted.`
-        })
+    let open = batch
+    try {
+      for (;;) {
+        const listed = new Set((await this.listObjects(Date.now())).map((o) => o.id))
+        const next: PendingConfirm[] = []
+        for (const c of open) {
+          const still = [...c.answers.keys()].filter((id) => listed.has(id))
+          if (still.length === 0) {
+            c.resolve()
+            continue
+          }
+          // "Not found" while listed contradicts itself and no waiting mends it; only an accepted delete may lag.
+          const allowedMs = still.every((id) => c.answers.get(id) === 404) ? Math.min(this.deleteConfirmMs, NOT_FOUND_CONFIRM_MS) : this.deleteConfirmMs
+          if (Date.now() - started + wait > allowedMs) {
+            const how = [...new Set(still.map((id) => c.answers.get(id)))].map((s) => `HTTP ${s}`).join(', ')
+            c.reject(
+              new VendorHttpError({
+                vendor: 'StackSpot',
+                operation: `delete ${c.key}`,
+                detail: `object ${still.join(', ')} is still listed ${Math.round((Date.now() - started) / 1000)} s after its DELETE answered ${how}. The action relies on \`DELETE …/objects/{id}\` deleting the object the listing shows, and counts a delete only once the listing confirms it: this doc is not reported as deleted.`
+              })
+            )
+            continue
+          }
+          next.push(c)
+        }
+        open = next
+        if (open.length === 0) return
+        await sleep(wait)
+        wait = Math.min(2_000, Math.round(wait * 1.5))
       }
-      await sleep(wait)
-      wait = Math.min(2_000, Math.round(wait * 1.5))
+    } catch (error) {
+      for (const c of open) c.reject(error)
     }
   }
 

@@ -111,16 +111,25 @@ export async function uploadZipBatch(docs: readonly LocalDoc[], ctx: BatchContex
     env.noteChecksum(keep, doc)
     cleanups.push({ doc, keep, stale: stale.map((o) => o.id) })
   }
-  await forEachLimit(cleanups, env.concurrency, async ({ doc, keep, stale }) => {
-    const inDocs = present.has(doc.key)
-    try {
-      await env.api.deleteIds(stale, doc.key)
-      if (inDocs) done.set(doc.key, { detail: `object ${keep.id} (zip)` })
-    } catch (error) {
-      if (inDocs) done.set(doc.key, { detail: `object ${keep.id} (zip)`, leftovers: [`the previous version could not be deleted: ${errorMessage(error)}`] })
-      else log.warning(`StackSpot: could not delete a duplicate of ${doc.key}: ${errorMessage(error)}`)
-    }
+  // Every old copy's DELETE goes out first; then one listing (shared by all docs) confirms them.
+  const confirmations = new Map<string, Promise<void>>()
+  await forEachLimit(cleanups, env.concurrency, async ({ doc, stale }) => {
+    const sent = env.api.sendDeletes(stale, doc.key)
+    const confirmed = sent.then((answers) => env.api.confirmGone(answers, doc.key))
+    // Read below, after every DELETE went out; until then a failure must not count as unhandled.
+    confirmed.catch(() => undefined)
+    confirmations.set(doc.key, confirmed)
+    await sent.catch(() => undefined)
   })
+  for (const { doc, keep } of cleanups) {
+    const detail = `object ${keep.id} (zip)`
+    try {
+      await confirmations.get(doc.key)
+      done.set(doc.key, { detail })
+    } catch (error) {
+      done.set(doc.key, { detail, leftovers: [`the previous version could not be deleted: ${errorMessage(error)}`] })
+    }
+  }
   if (fallback.length > 0) log.info(`StackSpot: ${fallback.length} docs were not taken by the zip batch; they go one by one.`)
 
   return { done, fallback, zipped }

@@ -51,7 +51,19 @@ export class ObjectPager {
       return Array.isArray(body) ? body : readPage(body)?.items
     }
     const plain = (note: string): ListingRead => ({ items: first, pages: 1, paged: false, followedToEnd: true, note })
-    const one = await pageAt(1)
+    // Pages 1 and 2 are asked for at once: whichever way pages count, page 2 is needed unless page 1
+    // ends the listing, and a round trip to a large KS costs more than a page that goes unread.
+    const firstAsk = pageAt(1)
+    const secondAsk = pageAt(2).then(
+      (body) => ({ body }),
+      (error: unknown) => ({ error })
+    )
+    const second = async (): Promise<unknown[] | undefined> => {
+      const answer = await secondAsk
+      if ('error' in answer) throw answer.error
+      return answer.body
+    }
+    const one = await firstAsk
     if (one === undefined) return plain(`a plain JSON array of ${size} (asked for page 1, the answer had another shape)`)
     let number: number
     let base: 0 | 1
@@ -59,7 +71,7 @@ export class ObjectPager {
     if (one.length > 0 && itemId(one[0]) === firstId) {
       base = 1
       number = 2
-      const two = await pageAt(2)
+      const two = await second()
       if (two === undefined) return plain(`a plain JSON array of ${size} (asked for page 2, the answer had another shape)`)
       if (two.length > 0 && itemId(two[0]) === firstId) {
         this.ignoresPages = true
@@ -85,7 +97,7 @@ export class ObjectPager {
       pages++
       if (page.length < size) break
       number++
-      const next = await pageAt(number)
+      const next = number === 2 ? await second() : await pageAt(number)
       if (next === undefined)
         return { items, pages, paged: true, followedToEnd: false, note: `bare arrays of ${size} a page; page ${number} had another shape` }
       page = next
