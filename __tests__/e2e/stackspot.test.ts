@@ -93,7 +93,7 @@ describe('StackSpot sync lifecycle', () => {
   afterAll(() => repo.cleanup())
 
   it('first sync creates the KS, waits until it accepts uploads, uploads every doc; unicode and nested paths kept', async () => {
-    ss().seed({ settings: { newKsDelayMs: 400 } })
+    ss().seed({ settings: { newKsDelayMs: 400, newKsRefusals: 1 } })
     const r = await dispatch(repo, slug)
     expect(r.code, r.log).toBe(0)
     expect(r.outputs).toMatchObject({ uploaded: '3', failed: '0', deleted: '0' })

@@ -51,7 +51,7 @@ const DOCS = {
   'README.md': '# not in paths\n'
 }
 
-async function sync(repo: TestRepo, inputs: Record<string, string> = {}, timeoutMs?: number, name = 'docs'): Promise<RunResult> {
+async function sync(repo: TestRepo, inputs: Record<string, string> = {}, killWhen?: () => boolean, name = 'docs'): Promise<RunResult> {
   await repo.commit()
   await repo.push()
   const workspace = await repo.checkout()
@@ -68,9 +68,12 @@ async function sync(repo: TestRepo, inputs: Record<string, string> = {}, timeout
     eventName: 'workflow_dispatch',
     payload: workflowDispatchPayload({ owner: 'octo', name }),
     emulatorUrl: emu.url,
-    timeoutMs
+    killWhen
   })
 }
+
+/** Turns true once fault `id` has held a request: the moment a crash test kills the runner. */
+const hit = (id: number) => () => emu.faults.active.some((f) => f.id === id && f.hits > 0)
 
 async function repoFromOrigin(): Promise<TestRepo> {
   return makeRepo(DOCS)
@@ -138,8 +141,8 @@ describe('Staffify sync lifecycle', () => {
   it('a crash between adding the new entries and deleting the old ones converges on the next run, without duplicates', async () => {
     await repo.write({ 'docs/a.md': '# Alpha guide\n\nAlpha intro, third version.\n\n## Install\n\nRun the installer twice.\n' })
     // The first delete never answers; the runner is killed while waiting for it.
-    emu.faults.add({ route: 'DELETE /staffify/v1/knowledge-bases/:kbId/entries/:entryId', kind: 'stall' })
-    await expect(sync(repo, { concurrency: '1' }, 6_000)).rejects.toThrow(/timed out/)
+    const stall = emu.faults.add({ route: 'DELETE /staffify/v1/knowledge-bases/:kbId/entries/:entryId', kind: 'stall' })
+    await expect(sync(repo, { concurrency: '1' }, hit(stall))).rejects.toThrow(/killed/)
     const crashed = byDoc(kbNamed('Support'))['docs/a.md']!
     expect(crashed.map((e) => e.answer)).toEqual(['Alpha intro, revised.', 'Run the installer.', 'Alpha intro, third version.', 'Run the installer twice.'])
 
@@ -161,8 +164,8 @@ describe('Staffify sync lifecycle', () => {
     const paragraphs = Array.from({ length: 130 }, (_, i) => `## Q${i}\n\nAnswer ${i}.\n`).join('\n')
     await repo.write({ 'docs/many.md': `# Many\n\n${paragraphs}` })
     // The second POST never answers: 100 of 130 entries are in, then the runner dies.
-    emu.faults.add({ route: 'POST /staffify/v1/knowledge-bases/:kbId/entries', kind: 'stall', match: 'Many › Q100' })
-    await expect(sync(repo, { concurrency: '1' }, 6_000)).rejects.toThrow(/timed out/)
+    const stall = emu.faults.add({ route: 'POST /staffify/v1/knowledge-bases/:kbId/entries', kind: 'stall', match: 'Many › Q100' })
+    await expect(sync(repo, { concurrency: '1' }, hit(stall))).rejects.toThrow(/killed/)
     expect(byDoc(kbNamed('Support'))['docs/many.md']).toHaveLength(100)
 
     const r = await sync(repo)

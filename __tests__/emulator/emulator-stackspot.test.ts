@@ -128,7 +128,7 @@ describe('knowledge sources', () => {
   })
 
   it('refuses upload forms on a new KS for the configured delay, then accepts them', async () => {
-    ss().seed({ settings: { newKsDelayMs: 300 } })
+    ss().seed({ settings: { newKsDelayMs: 300, newKsRefusals: 1 } })
     await createKs()
     const jwt = await token()
     expect((await uploadForm('a.md', 'docs-ks', jwt)).status).toBe(403)

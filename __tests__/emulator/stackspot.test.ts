@@ -159,7 +159,7 @@ describe('ensureStore', () => {
   })
 
   it('waits out the delay before a new KS accepts uploads', async () => {
-    ss().seed({ settings: { newKsDelayMs: 700 } })
+    ss().seed({ settings: { newKsDelayMs: 700, newKsRefusals: 1 } })
     const { a } = await ready()
     await a.upload(await doc('docs/a.md', 'A'), undefined)
     expect(byPath()).toEqual(['octo/docs/docs/a.md=A'])

@@ -30,6 +30,12 @@ export interface RunOptions {
   emulatorUrl?: string
   env?: Record<string, string>
   timeoutMs?: number
+  /**
+   * Kills the action (SIGKILL, as a cancelled or crashed runner would) once this turns true, checked
+   * every 20 ms; the run then rejects with "killed". For crash tests: kill at a known point (a
+   * fault was hit), however slow the machine is.
+   */
+  killWhen?: () => boolean
 }
 
 export interface RunResult {
@@ -97,9 +103,18 @@ export async function runAction(opts: RunOptions): Promise<RunResult> {
         child.kill('SIGKILL')
         reject(new Error(`action timed out after ${opts.timeoutMs ?? 60_000} ms\n${out}\n${err}`))
       }, opts.timeoutMs ?? 60_000)
+      const killWhen = opts.killWhen
+      const watch = killWhen
+        ? setInterval(() => {
+            if (!killWhen()) return
+            child.kill('SIGKILL')
+            reject(new Error(`action killed by the test\n${out}\n${err}`))
+          }, 20)
+        : undefined
       child.on('error', reject)
       child.on('close', (c) => {
         clearTimeout(timer)
+        clearInterval(watch)
         resolvePromise({ code: c, stdout: out, stderr: err })
       })
     })

@@ -72,6 +72,7 @@ function createKs(store: StackspotStore, idm: StackSpotIdm, req: EmuRequest): Em
     type,
     created_at: now(),
     acceptsUploadsAt: Date.now() + store.settings.newKsDelayMs,
+    refusalsLeft: store.settings.newKsRefusals,
     objects: []
   }
   store.sources.set(slug, ks)

@@ -36,6 +36,8 @@ export interface KnowledgeSource {
   created_at: string
   /** Uploads are refused (403) until then: the vendor's "async permissions" after creation. */
   acceptsUploadsAt: number
+  /** Uploads still refused whatever the time (`newKsRefusals`): a test that needs a refusal gets one on any machine. */
+  refusalsLeft?: number
   objects: KsObject[]
   /** The last zip batch applied, whose files auto-delete compares against. */
   lastBatchId?: string
@@ -92,6 +94,8 @@ export interface Batch {
 export interface StackspotEmulatorSettings {
   /** How long a new KS refuses upload forms and batches (403), in ms. */
   newKsDelayMs: number
+  /** How many upload forms and batches a new KS refuses (403) at least, however long they take to come. */
+  newKsRefusals: number
   /**
    * 0: a zip batch is applied whole once processed. Above 0, the slow zip mode: its objects appear
    * one by one, the first once processed and each next one this many ms later, as a busy server
@@ -219,6 +223,7 @@ export const ulid = () => `01${randomBytes(12).toString('hex').toUpperCase().sli
 
 const DEFAULT_SETTINGS: StackspotEmulatorSettings = {
   newKsDelayMs: 200,
+  newKsRefusals: 0,
   zipEntryIntervalMs: 0,
   objectsPageSize: 0,
   objectsPageShape: 'wrapped',
@@ -296,7 +301,9 @@ export class StackspotStore {
   }
 
   ksReady(ks: KnowledgeSource): void {
-    if (Date.now() < ks.acceptsUploadsAt) {
+    const refuseOnce = (ks.refusalsLeft ?? 0) > 0
+    if (refuseOnce) ks.refusalsLeft = ks.refusalsLeft! - 1
+    if (refuseOnce || Date.now() < ks.acceptsUploadsAt) {
       throw new EmuError(403, { message: 'You do not have permission to upload to this Knowledge Source', code: 'FORBIDDEN' })
     }
   }
