@@ -7,10 +7,11 @@ import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { toRunContext } from '../../src/context.js'
 import { canaryDoc, checksumAlgorithm } from '../../src/doctor/canary.js'
+import { removeCanaries } from '../../src/doctor/cleanup.js'
 import { readAllPages, readPage } from '../../src/doctor/paging.js'
 import { doctorJson, doctorSummaryMarkdown, verdict } from '../../src/doctor/render.js'
 import { runDoctor } from '../../src/doctor/run.js'
-import type { DoctorSession } from '../../src/doctor/session.js'
+import { DoctorSession } from '../../src/doctor/session.js'
 import type { VendorDoctor } from '../../src/doctor/contract.js'
 import type { Leftover } from '../../src/doctor/types.js'
 import { memoryLog } from '../../src/log.js'
@@ -234,5 +235,49 @@ describe('the report as text', () => {
     const json = JSON.parse(doctorJson(report))
     expect(json).toMatchObject({ vendor: 'staffify', ok: false, failed_step: null, listing: { followed_to_end: true, owned: 1 }, canary: { removed: true } })
     expect(json.checks.map((c: { id: string; result: string }) => `${c.id}:${c.result}`)).toEqual(['listing:held', 'upload:did not hold'])
+  })
+})
+
+describe('removeCanaries', () => {
+  const session = () => new DoctorSession([{ id: 'delete-thing', text: 'DELETE removes a thing', source: '[doc]' }], memoryLog(), (_name, fn) => fn())
+  const cleanup = (store: Map<string, string>, refuse: Set<string>, ignore: Set<string>) => ({
+    ids: [...store.keys()],
+    deleteOne: async (id: string) => {
+      if (refuse.has(id)) throw new Error('HTTP 500')
+      if (!ignore.has(id)) store.delete(id)
+    },
+    listed: async () => [...store].map(([id, name]) => ({ id, name })),
+    check: 'delete-thing',
+    noun: ['canary thing', 'canary things'] as const,
+    what: (c: { name?: string }) => `canary thing (${c.name})`,
+    byHand: (id: string) => `delete ${id} by hand`,
+    waitMs: 60,
+    pollMs: 10
+  })
+
+  it('deletes every canary and records the check as held once the listing shows none', async () => {
+    const s = session()
+    const store = new Map([
+      ['1', 'a'],
+      ['2', 'b']
+    ])
+    expect(await removeCanaries(cleanup(store, new Set(), new Set()), s)).toEqual([])
+    expect(store.size).toBe(0)
+    expect(s.checkRows('-')[0]).toMatchObject({ result: 'held', observed: '2 canary things deleted and gone from the listing' })
+  })
+
+  it('names each canary still listed, why, and how to remove it by hand; the check did not hold', async () => {
+    const s = session()
+    const store = new Map([
+      ['1', 'a'],
+      ['2', 'b'],
+      ['3', 'c']
+    ])
+    const left = await removeCanaries(cleanup(store, new Set(['1']), new Set(['2'])), s)
+    expect(left).toEqual([
+      { what: 'canary thing (a)', id: '1', how: 'the DELETE failed (HTTP 500); delete 1 by hand' },
+      { what: 'canary thing (b)', id: '2', how: 'still listed after its DELETE; delete 2 by hand' }
+    ])
+    expect(s.checkRows('-')[0]).toMatchObject({ result: 'did not hold', observed: '2 of 3 canary things still listed after their DELETE' })
   })
 })

@@ -59955,7 +59955,7 @@ module.exports = __nccwpck_require__(9023).deprecate;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9879);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1634);
 /* harmony import */ var _output_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6657);
 // The `knowledge-sync` command (bin in package.json), bundled to dist/cli/index.js.
 
@@ -59968,7 +59968,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9879:
+/***/ 1634:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -84687,6 +84687,43 @@ function oddEntry(item) {
     return undefined;
 }
 
+;// CONCATENATED MODULE: ./src/doctor/cleanup.ts
+/**
+ * The last step of every doctor run that wrote something: delete each canary, wait until the
+ * listing shows none, and name what is still there with how to remove it by hand. The store must
+ * end as the run found it, so a DELETE's answer alone never counts: only the listing does.
+ */
+
+
+async function removeCanaries(c, s) {
+    const failed = new Map();
+    for (const id of c.ids) {
+        try {
+            await c.deleteOne(id);
+        }
+        catch (error) {
+            failed.set(id, errorMessage(error));
+        }
+    }
+    // Deletions may show in the listing a moment later.
+    const { value: gone } = await pollUntil(async () => ((await c.listed()).length === 0 ? true : undefined), {
+        waitMs: Math.min(c.waitMs, 30_000),
+        firstMs: c.pollMs
+    });
+    const still = gone ? [] : await c.listed();
+    const [one, many] = c.noun;
+    if (c.ids.length > 0) {
+        if (still.length === 0)
+            s.held(c.check, `${c.ids.length} ${c.ids.length === 1 ? one : many} deleted and gone from the listing`);
+        else
+            s.notHeld(c.check, `${still.length} of ${c.ids.length} ${many} still listed after their DELETE`);
+    }
+    return still.map((canary) => {
+        const why = failed.has(canary.id) ? `the DELETE failed (${failed.get(canary.id)})` : 'still listed after its DELETE';
+        return { what: c.what(canary), id: canary.id, how: `${why}; ${c.byHand(canary.id)}` };
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/vendors/stackspot/doctor.ts
 // Over 350 lines: one canary's whole life (form, storage, processing, listing, zip, clean-up) shares its state, so it stays in one class.
 /**
@@ -84696,6 +84733,7 @@ function oddEntry(item) {
  * zip (`auto-delete=false`, so nothing else is touched), shows what this account's API does.
  * The calls are made here directly, not through the adapter, to see the answers unfiltered.
  */
+
 
 
 
@@ -85083,41 +85121,25 @@ class StackSpotDoctor {
                 how: `StackSpot was still processing it after ${poll_duration(waitMs)}; if an object with file_path ${this.env.canary.key} appears, delete it in the StackSpot portal`
             });
         }
-        const failed = new Map();
-        for (const o of targets) {
-            const id = String(o.id);
-            try {
+        const listed = async () => (await this.canaryObjects(this.isAnyCanary)).map((o) => ({ id: String(o.id), name: String(o.file_path) }));
+        leftovers.push(...(await removeCanaries({
+            ids: targets.map((o) => String(o.id)),
+            deleteOne: async (id) => {
                 await this.http.request({
                     method: 'DELETE',
                     url: this.ksPath(`/objects/${pathSegment(id, 'object id')}`),
                     operation: `delete canary object ${id}`,
                     accept: [404]
                 });
-            }
-            catch (error) {
-                failed.set(id, errorMessage(error));
-            }
-        }
-        // Deletions may show in the listing a moment later.
-        const { value: gone } = await pollUntil(async () => ((await this.canaryObjects(this.isAnyCanary)).length === 0 ? true : undefined), {
-            waitMs: Math.min(this.env.waitMs, 30_000),
-            firstMs: this.env.pollMs
-        });
-        const still = gone ? [] : await this.canaryObjects(this.isAnyCanary);
-        for (const o of still) {
-            const id = String(o.id);
-            leftovers.push({
-                what: `canary object (${String(o.file_path)})`,
-                id,
-                how: `${failed.has(id) ? `the DELETE failed (${failed.get(id)})` : 'still listed after its DELETE'}; delete it in the StackSpot portal, or with DELETE ${this.ksPath(`/objects/${id}`)}`
-            });
-        }
-        if (targets.length > 0) {
-            if (still.length === 0)
-                s.held('delete-object', `${targets.length} canary object${targets.length === 1 ? '' : 's'} deleted and gone from the listing`);
-            else
-                s.notHeld('delete-object', `${still.length} of ${targets.length} canary objects still listed after their DELETE`);
-        }
+            },
+            listed,
+            check: 'delete-object',
+            noun: ['canary object', 'canary objects'],
+            what: (o) => `canary object (${o.name})`,
+            byHand: (id) => `delete it in the StackSpot portal, or with DELETE ${this.ksPath(`/objects/${id}`)}`,
+            waitMs: this.env.waitMs,
+            pollMs: this.env.pollMs
+        }, s)));
         return leftovers;
     }
 }
@@ -85300,41 +85322,25 @@ class StaffifyDoctor {
     }
     async cleanUp(store, s) {
         const kb = store.id;
-        const targets = await this.canaryEntries(kb);
-        const failed = new Map();
-        for (const e of targets) {
-            const id = String(e.id);
-            try {
+        const listed = async () => (await this.canaryEntries(kb)).map((e) => ({ id: String(e.id) }));
+        return removeCanaries({
+            ids: (await listed()).map((e) => e.id),
+            deleteOne: async (id) => {
                 await this.http.request({
                     method: 'DELETE',
                     url: `/knowledge-bases/${pathSegment(kb, 'knowledge base id')}/entries/${pathSegment(id, 'entry id')}`,
                     operation: `delete canary entry ${id}`,
                     accept: [404]
                 });
-            }
-            catch (error) {
-                failed.set(id, errorMessage(error));
-            }
-        }
-        const { value: gone } = await pollUntil(async () => ((await this.canaryEntries(kb)).length === 0 ? true : undefined), {
-            waitMs: Math.min(this.env.waitMs, 30_000),
-            firstMs: this.env.pollMs
-        });
-        const still = gone ? [] : await this.canaryEntries(kb);
-        if (targets.length > 0) {
-            if (still.length === 0)
-                s.held('delete-entry', `${targets.length} canary entr${targets.length === 1 ? 'y' : 'ies'} deleted and gone from the listing`);
-            else
-                s.notHeld('delete-entry', `${still.length} of ${targets.length} canary entries still listed after their DELETE`);
-        }
-        return still.map((e) => {
-            const id = String(e.id);
-            return {
-                what: 'canary entry',
-                id,
-                how: `${failed.has(id) ? `the DELETE failed (${failed.get(id)})` : 'still listed after its DELETE'}; delete entry ${id} of knowledge base ${kb} in Staffify (its question ends with ${this.tag.trim()})`
-            };
-        });
+            },
+            listed,
+            check: 'delete-entry',
+            noun: ['canary entry', 'canary entries'],
+            what: () => 'canary entry',
+            byHand: (id) => `delete entry ${id} of knowledge base ${kb} in Staffify (its question ends with ${this.tag.trim()})`,
+            waitMs: this.env.waitMs,
+            pollMs: this.env.pollMs
+        }, s);
     }
 }
 /** 8,000 as the docs write it. */
@@ -85590,40 +85596,26 @@ class TelzinoDoctor {
     }
     async cleanUp(store, s) {
         const kb = store.id;
-        const targets = [...new Set([...this.created, ...(await this.canarySources(kb)).map((x) => String(x.id))])];
-        const failed = new Map();
-        for (const id of targets) {
-            try {
+        const listed = async () => (await this.canarySources(kb)).map((x) => ({ id: String(x.id), name: String(x.name) }));
+        return removeCanaries({
+            // What this run created (a duplicate may be listed under another name) and every canary listed.
+            ids: [...new Set([...this.created, ...(await listed()).map((x) => x.id)])],
+            deleteOne: async (id) => {
                 await this.api.request({
                     method: 'DELETE',
                     url: `/v1/knowledge-sources/${pathSegment(id, 'source id')}`,
                     operation: `delete canary source ${id}`,
                     accept: [404]
                 });
-            }
-            catch (error) {
-                failed.set(id, errorMessage(error));
-            }
-        }
-        const { value: gone } = await pollUntil(async () => ((await this.canarySources(kb)).length === 0 ? true : undefined), {
-            waitMs: Math.min(this.env.waitMs, 30_000),
-            firstMs: this.env.pollMs
-        });
-        const still = gone ? [] : await this.canarySources(kb);
-        if (targets.length > 0) {
-            if (still.length === 0)
-                s.held('delete-source', `${targets.length} canary source${targets.length === 1 ? '' : 's'} deleted and gone from the listing`);
-            else
-                s.notHeld('delete-source', `${still.length} of ${targets.length} canary sources still listed after their DELETE`);
-        }
-        return still.map((x) => {
-            const id = String(x.id);
-            return {
-                what: `canary source (${String(x.name)})`,
-                id,
-                how: `${failed.has(id) ? `the DELETE failed (${failed.get(id)})` : 'still listed after its DELETE'}; delete it in Telzino, or with DELETE /v1/knowledge-sources/${id}`
-            };
-        });
+            },
+            listed,
+            check: 'delete-source',
+            noun: ['canary source', 'canary sources'],
+            what: (x) => `canary source (${x.name})`,
+            byHand: (id) => `delete it in Telzino, or with DELETE /v1/knowledge-sources/${id}`,
+            waitMs: this.env.waitMs,
+            pollMs: this.env.pollMs
+        }, s);
     }
 }
 /** Why the action cannot read this listed source, or undefined when it can. */

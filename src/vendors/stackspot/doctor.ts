@@ -8,13 +8,14 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { checksumAlgorithm } from '../../doctor/canary.js'
+import { removeCanaries } from '../../doctor/cleanup.js'
 import { describeShape, jsonBody } from '../../doctor/paging.js'
 import { duration, pollUntil } from '../../doctor/poll.js'
 import type { DoctorSession } from '../../doctor/session.js'
 import type { DoctorEnv, VendorDoctor } from '../../doctor/contract.js'
 import type { Assumption, Leftover } from '../../doctor/types.js'
 import type { StoreInfo } from '../types.js'
-import { VendorHttpError, errorMessage } from '../../errors.js'
+import { VendorHttpError } from '../../errors.js'
 import { HttpClient, isRecord, type HttpRequest } from '../../http.js'
 import { pathSegment, unsafeSegment } from '../../path-segment.js'
 import { checkUploadUrl } from '../../upload-url.js'
@@ -437,38 +438,30 @@ class StackSpotDoctor implements VendorDoctor {
         how: `StackSpot was still processing it after ${duration(waitMs)}; if an object with file_path ${this.env.canary.key} appears, delete it in the StackSpot portal`
       })
     }
-    const failed = new Map<string, string>()
-    for (const o of targets) {
-      const id = String(o.id)
-      try {
-        await this.http.request({
-          method: 'DELETE',
-          url: this.ksPath(`/objects/${pathSegment(id, 'object id')}`),
-          operation: `delete canary object ${id}`,
-          accept: [404]
-        })
-      } catch (error) {
-        failed.set(id, errorMessage(error))
-      }
-    }
-    // Deletions may show in the listing a moment later.
-    const { value: gone } = await pollUntil(async () => ((await this.canaryObjects(this.isAnyCanary)).length === 0 ? true : undefined), {
-      waitMs: Math.min(this.env.waitMs, 30_000),
-      firstMs: this.env.pollMs
-    })
-    const still = gone ? [] : await this.canaryObjects(this.isAnyCanary)
-    for (const o of still) {
-      const id = String(o.id)
-      leftovers.push({
-        what: `canary object (${String(o.file_path)})`,
-        id,
-        how: `${failed.has(id) ? `the DELETE failed (${failed.get(id)})` : 'still listed after its DELETE'}; delete it in the StackSpot portal, or with DELETE ${this.ksPath(`/objects/${id}`)}`
-      })
-    }
-    if (targets.length > 0) {
-      if (still.length === 0) s.held('delete-object', `${targets.length} canary object${targets.length === 1 ? '' : 's'} deleted and gone from the listing`)
-      else s.notHeld('delete-object', `${still.length} of ${targets.length} canary objects still listed after their DELETE`)
-    }
+    const listed = async () => (await this.canaryObjects(this.isAnyCanary)).map((o) => ({ id: String(o.id), name: String(o.file_path) }))
+    leftovers.push(
+      ...(await removeCanaries(
+        {
+          ids: targets.map((o) => String(o.id)),
+          deleteOne: async (id) => {
+            await this.http.request({
+              method: 'DELETE',
+              url: this.ksPath(`/objects/${pathSegment(id, 'object id')}`),
+              operation: `delete canary object ${id}`,
+              accept: [404]
+            })
+          },
+          listed,
+          check: 'delete-object',
+          noun: ['canary object', 'canary objects'],
+          what: (o) => `canary object (${o.name})`,
+          byHand: (id) => `delete it in the StackSpot portal, or with DELETE ${this.ksPath(`/objects/${id}`)}`,
+          waitMs: this.env.waitMs,
+          pollMs: this.env.pollMs
+        },
+        s
+      ))
+    )
     return leftovers
   }
 }

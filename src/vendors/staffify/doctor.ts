@@ -4,12 +4,12 @@
  * each question), how soon an entry has its embedding, and what the 8,000-character limit counts.
  * One canary entry and two size probes, all tagged with the canary's path, show it.
  */
+import { removeCanaries } from '../../doctor/cleanup.js'
 import { describeShape, jsonBody } from '../../doctor/paging.js'
 import { duration, pollUntil } from '../../doctor/poll.js'
 import type { DoctorSession } from '../../doctor/session.js'
 import type { DoctorEnv, VendorDoctor } from '../../doctor/contract.js'
 import type { Assumption, Leftover } from '../../doctor/types.js'
-import { errorMessage } from '../../errors.js'
 import { isRecord, type HttpClient, type HttpRequest } from '../../http.js'
 import { pathSegment, unsafeSegment } from '../../path-segment.js'
 import type { StoreInfo } from '../types.js'
@@ -185,38 +185,28 @@ class StaffifyDoctor implements VendorDoctor {
 
   async cleanUp(store: StoreInfo, s: DoctorSession): Promise<Leftover[]> {
     const kb = store.id
-    const targets = await this.canaryEntries(kb)
-    const failed = new Map<string, string>()
-    for (const e of targets) {
-      const id = String(e.id)
-      try {
-        await this.http.request({
-          method: 'DELETE',
-          url: `/knowledge-bases/${pathSegment(kb, 'knowledge base id')}/entries/${pathSegment(id, 'entry id')}`,
-          operation: `delete canary entry ${id}`,
-          accept: [404]
-        })
-      } catch (error) {
-        failed.set(id, errorMessage(error))
-      }
-    }
-    const { value: gone } = await pollUntil(async () => ((await this.canaryEntries(kb)).length === 0 ? true : undefined), {
-      waitMs: Math.min(this.env.waitMs, 30_000),
-      firstMs: this.env.pollMs
-    })
-    const still = gone ? [] : await this.canaryEntries(kb)
-    if (targets.length > 0) {
-      if (still.length === 0) s.held('delete-entry', `${targets.length} canary entr${targets.length === 1 ? 'y' : 'ies'} deleted and gone from the listing`)
-      else s.notHeld('delete-entry', `${still.length} of ${targets.length} canary entries still listed after their DELETE`)
-    }
-    return still.map((e) => {
-      const id = String(e.id)
-      return {
-        what: 'canary entry',
-        id,
-        how: `${failed.has(id) ? `the DELETE failed (${failed.get(id)})` : 'still listed after its DELETE'}; delete entry ${id} of knowledge base ${kb} in Staffify (its question ends with ${this.tag.trim()})`
-      }
-    })
+    const listed = async () => (await this.canaryEntries(kb)).map((e) => ({ id: String(e.id) }))
+    return removeCanaries(
+      {
+        ids: (await listed()).map((e) => e.id),
+        deleteOne: async (id) => {
+          await this.http.request({
+            method: 'DELETE',
+            url: `/knowledge-bases/${pathSegment(kb, 'knowledge base id')}/entries/${pathSegment(id, 'entry id')}`,
+            operation: `delete canary entry ${id}`,
+            accept: [404]
+          })
+        },
+        listed,
+        check: 'delete-entry',
+        noun: ['canary entry', 'canary entries'],
+        what: () => 'canary entry',
+        byHand: (id) => `delete entry ${id} of knowledge base ${kb} in Staffify (its question ends with ${this.tag.trim()})`,
+        waitMs: this.env.waitMs,
+        pollMs: this.env.pollMs
+      },
+      s
+    )
   }
 }
 

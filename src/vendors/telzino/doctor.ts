@@ -4,12 +4,12 @@
  * finds its sources by the repository prefix of their names) and which status words a source
  * goes through (NOTES §4). One canary file source, and a second create with the same hash, show it.
  */
+import { removeCanaries } from '../../doctor/cleanup.js'
 import { describeShape, jsonBody, readAllPages } from '../../doctor/paging.js'
 import { duration, pollUntil } from '../../doctor/poll.js'
 import type { DoctorSession } from '../../doctor/session.js'
 import type { DoctorEnv, VendorDoctor } from '../../doctor/contract.js'
 import type { Assumption, Leftover } from '../../doctor/types.js'
-import { errorMessage } from '../../errors.js'
 import { HttpClient, isRecord, staticTokens, type HttpRequest } from '../../http.js'
 import { registerSecret } from '../../secrets.js'
 import { pathSegment, unsafeSegment } from '../../path-segment.js'
@@ -250,37 +250,29 @@ class TelzinoDoctor implements VendorDoctor {
 
   async cleanUp(store: StoreInfo, s: DoctorSession): Promise<Leftover[]> {
     const kb = store.id
-    const targets = [...new Set([...this.created, ...(await this.canarySources(kb)).map((x) => String(x.id))])]
-    const failed = new Map<string, string>()
-    for (const id of targets) {
-      try {
-        await this.api.request({
-          method: 'DELETE',
-          url: `/v1/knowledge-sources/${pathSegment(id, 'source id')}`,
-          operation: `delete canary source ${id}`,
-          accept: [404]
-        })
-      } catch (error) {
-        failed.set(id, errorMessage(error))
-      }
-    }
-    const { value: gone } = await pollUntil(async () => ((await this.canarySources(kb)).length === 0 ? true : undefined), {
-      waitMs: Math.min(this.env.waitMs, 30_000),
-      firstMs: this.env.pollMs
-    })
-    const still = gone ? [] : await this.canarySources(kb)
-    if (targets.length > 0) {
-      if (still.length === 0) s.held('delete-source', `${targets.length} canary source${targets.length === 1 ? '' : 's'} deleted and gone from the listing`)
-      else s.notHeld('delete-source', `${still.length} of ${targets.length} canary sources still listed after their DELETE`)
-    }
-    return still.map((x) => {
-      const id = String(x.id)
-      return {
-        what: `canary source (${String(x.name)})`,
-        id,
-        how: `${failed.has(id) ? `the DELETE failed (${failed.get(id)})` : 'still listed after its DELETE'}; delete it in Telzino, or with DELETE /v1/knowledge-sources/${id}`
-      }
-    })
+    const listed = async () => (await this.canarySources(kb)).map((x) => ({ id: String(x.id), name: String(x.name) }))
+    return removeCanaries(
+      {
+        // What this run created (a duplicate may be listed under another name) and every canary listed.
+        ids: [...new Set([...this.created, ...(await listed()).map((x) => x.id)])],
+        deleteOne: async (id) => {
+          await this.api.request({
+            method: 'DELETE',
+            url: `/v1/knowledge-sources/${pathSegment(id, 'source id')}`,
+            operation: `delete canary source ${id}`,
+            accept: [404]
+          })
+        },
+        listed,
+        check: 'delete-source',
+        noun: ['canary source', 'canary sources'],
+        what: (x) => `canary source (${x.name})`,
+        byHand: (id) => `delete it in Telzino, or with DELETE /v1/knowledge-sources/${id}`,
+        waitMs: this.env.waitMs,
+        pollMs: this.env.pollMs
+      },
+      s
+    )
   }
 }
 
