@@ -9,7 +9,7 @@ import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
 import { CASTREL_PROFILES } from '../../emulator/vendors/castrel/profiles.ts'
 import { createCastrelEmulator, type CastrelEmulator } from '../../emulator/vendors/castrel/index.ts'
 import { GITHUB_EMULATOR_TOKEN, createGithubEmulator, type GithubEmulator } from '../../emulator/vendors/github/index.ts'
-import { runLifecycle } from '../helpers/profile-lifecycle.ts'
+import { expectOutcome, runLifecycle } from '../helpers/profile-lifecycle.ts'
 
 /** What the action must do under each profile: converge, or fail with a message matching the pattern. */
 const EXPECTED: Record<string, 'converges' | RegExp> = {
@@ -61,12 +61,7 @@ describe('Castrel under each emulator profile', () => {
       inputs: demoInputs('castrel', emu.url, { paths: 'docs/**/*.md', 'github-token': GITHUB_EMULATOR_TOKEN }),
       storeDocs
     })
-    const expected = EXPECTED[profile]!
-    if (expected === 'converges') expect(outcome.converged, outcome.converged ? '' : `${outcome.failedAt}\n${outcome.run.log}`).toBe(true)
-    else {
-      expect(outcome.converged).toBe(false)
-      if (!outcome.converged) expect(outcome.run.log).toMatch(expected)
-    }
+    expectOutcome(outcome, EXPECTED[profile]!)
     const ids = new Set(others.map((k) => k.id))
     expect(entries().filter((k) => ids.has(k.id))).toEqual(others)
     if (profile === 'castrel-label-filter-refused' && outcome.converged) expect(outcome.runs[0]!.log).toMatch(/Castrel refused the label filter/)

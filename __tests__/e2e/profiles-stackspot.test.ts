@@ -9,7 +9,7 @@ import { GITHUB_EMULATOR_TOKEN, createGithubEmulator, type GithubEmulator } from
 import { StackSpotIdm } from '../../emulator/vendors/stackspot-idm/index.ts'
 import { STACKSPOT_PROFILES } from '../../emulator/vendors/stackspot/profiles.ts'
 import { createStackspotEmulator, type StackspotEmulator } from '../../emulator/vendors/stackspot/index.ts'
-import { runLifecycle } from '../helpers/profile-lifecycle.ts'
+import { expectOutcome, runLifecycle } from '../helpers/profile-lifecycle.ts'
 
 /** What the action must do under each profile: converge, or fail with a message matching the pattern. */
 const EXPECTED: Record<string, 'converges' | RegExp> = {
@@ -79,12 +79,7 @@ describe('StackSpot under each emulator profile', () => {
         }),
         storeDocs
       })
-      const expected = EXPECTED[profile]!
-      if (expected === 'converges') expect(outcome.converged, outcome.converged ? '' : `${outcome.failedAt}\n${outcome.run.log}`).toBe(true)
-      else {
-        expect(outcome.converged).toBe(false)
-        if (!outcome.converged) expect(outcome.run.log).toMatch(expected)
-      }
+      expectOutcome(outcome, EXPECTED[profile]!)
     },
     120_000
   )

@@ -10,7 +10,7 @@ import { STAFFIFY_PROFILES } from '../../emulator/vendors/staffify/profiles.ts'
 import { createStaffifyEmulator, type StaffifyEmulator } from '../../emulator/vendors/staffify/index.ts'
 import { makeRepo } from '../helpers/git-repo.ts'
 import { workflowDispatchPayload } from '../helpers/payloads.ts'
-import { runLifecycle } from '../helpers/profile-lifecycle.ts'
+import { expectOutcome, runLifecycle } from '../helpers/profile-lifecycle.ts'
 import { runAction } from '../helpers/run-action.ts'
 
 /** What the action must do under each profile: converge, or fail with a message matching the pattern. */
@@ -60,12 +60,7 @@ describe('Staffify under each emulator profile', () => {
   it.each(Object.keys(EXPECTED))('%s: converges, or fails naming the assumption', async (profile) => {
     if (profile !== 'default') emu.useProfile(profile)
     const outcome = await runLifecycle({ emu, inputs: inputs({ 'processing-timeout': '10' }), storeDocs })
-    const expected = EXPECTED[profile]!
-    if (expected === 'converges') expect(outcome.converged, outcome.converged ? '' : `${outcome.failedAt}\n${outcome.run.log}`).toBe(true)
-    else {
-      expect(outcome.converged).toBe(false)
-      if (!outcome.converged) expect(outcome.run.log).toMatch(expected)
-    }
+    expectOutcome(outcome, EXPECTED[profile]!)
   })
 
   it('staffify-embedding-lag: waits for the pending embeddings instead of retrying them or warning', async () => {

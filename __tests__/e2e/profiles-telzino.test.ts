@@ -8,7 +8,7 @@ import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
 import { GITHUB_EMULATOR_TOKEN, createGithubEmulator, type GithubEmulator } from '../../emulator/vendors/github/index.ts'
 import { TELZINO_PROFILES } from '../../emulator/vendors/telzino/profiles.ts'
 import { createTelzinoEmulator, type TelzinoEmulator } from '../../emulator/vendors/telzino/index.ts'
-import { runLifecycle } from '../helpers/profile-lifecycle.ts'
+import { expectOutcome, runLifecycle } from '../helpers/profile-lifecycle.ts'
 
 /** What the action must do under each profile: converge, or fail with a message matching the pattern. */
 const EXPECTED: Record<string, 'converges' | RegExp> = {
@@ -58,15 +58,7 @@ describe('Telzino under each emulator profile', () => {
       }),
       storeDocs
     })
-    const expected = EXPECTED[profile]!
-    if (expected === 'converges') expect(outcome.converged, outcome.converged ? '' : `${outcome.failedAt}\n${outcome.run.log}`).toBe(true)
-    else {
-      expect(outcome.converged, 'the run should have failed').toBe(false)
-      if (!outcome.converged) {
-        expect(outcome.run.log).toMatch(expected)
-        // Nothing the failed run made is left behind.
-        expect(outcome.storeAfter).toEqual(outcome.storeBefore)
-      }
-    }
+    // A failed run leaves nothing it made behind.
+    expectOutcome(outcome, EXPECTED[profile]!, { failureLeavesStore: true })
   })
 })

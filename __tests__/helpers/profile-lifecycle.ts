@@ -5,6 +5,7 @@
  * or the run must fail naming the assumption that did not hold: never silent duplicates, never a
  * reported delete that did not happen.
  */
+import { expect } from 'vitest'
 import type { RunningEmulator } from '../../emulator/server.ts'
 import type { GithubEmulator } from '../../emulator/vendors/github/index.ts'
 import { makeRepo, type TestRepo } from './git-repo.ts'
@@ -122,4 +123,20 @@ async function sorted(opts: LifecycleOptions): Promise<string[]> {
 function run(opts: LifecycleOptions, _repo: TestRepo, eventName: string, payload: object, workspace: string): Promise<RunResult> {
   opts.emu.requests.length = 0
   return runAction({ inputs: opts.inputs, workspace, eventName, payload, emulatorUrl: opts.emu.url, timeoutMs: 90_000 })
+}
+
+/**
+ * Checks a lifecycle against what a profile's row expects: `converges`, or a failure whose log
+ * matches the pattern (the assumption named). With `failureLeavesStore`, a failed run must also
+ * have left the store as it found it (nothing it made stays behind).
+ */
+export function expectOutcome(outcome: LifecycleOutcome, expected: 'converges' | RegExp, opts: { failureLeavesStore?: boolean } = {}): void {
+  if (expected === 'converges') {
+    expect(outcome.converged, outcome.converged ? '' : `${outcome.failedAt}\n${outcome.run.log}`).toBe(true)
+    return
+  }
+  expect(outcome.converged, 'the run should have failed').toBe(false)
+  if (outcome.converged) return
+  expect(outcome.run.log).toMatch(expected)
+  if (opts.failureLeavesStore) expect(outcome.storeAfter).toEqual(outcome.storeBefore)
 }
