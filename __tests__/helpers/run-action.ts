@@ -3,10 +3,11 @@
  * INPUT_* variables, the event payload in GITHUB_EVENT_PATH, and GITHUB_OUTPUT / GITHUB_STEP_SUMMARY
  * files, then reads back what a user would see.
  */
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { runBundle } from './run-bundle.ts'
 
 /** The bundle under test; KS_ACTION_ENTRY points at a private build while developing. */
 export const ACTION_ENTRY = process.env.KS_ACTION_ENTRY ?? resolve(import.meta.dirname, '../../dist/index.js')
@@ -93,30 +94,12 @@ export async function runAction(opts: RunOptions): Promise<RunResult> {
     for (const [name, value] of Object.entries(opts.inputs)) {
       env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
     }
-    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolvePromise, reject) => {
-      const child = spawn(process.execPath, [ACTION_ENTRY], { cwd: opts.workspace, env, stdio: ['ignore', 'pipe', 'pipe'] })
-      let out = ''
-      let err = ''
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL')
-        reject(new Error(`action timed out after ${opts.timeoutMs ?? 60_000} ms\n${out}\n${err}`))
-      }, opts.timeoutMs ?? 60_000)
-      const killWhen = opts.killWhen
-      const watch = killWhen
-        ? setInterval(() => {
-            if (!killWhen()) return
-            child.kill('SIGKILL')
-            reject(new Error(`action killed by the test\n${out}\n${err}`))
-          }, 20)
-        : undefined
-      child.on('error', reject)
-      child.on('close', (c) => {
-        clearTimeout(timer)
-        clearInterval(watch)
-        resolvePromise({ code: c, stdout: out, stderr: err })
-      })
+    const { code, stdout, stderr } = await runBundle(ACTION_ENTRY, [], {
+      cwd: opts.workspace,
+      env,
+      timeoutMs: opts.timeoutMs ?? 60_000,
+      what: 'action',
+      killWhen: opts.killWhen
     })
     const outputs = parseOutputs(await readFile(outputPath, 'utf8'))
     return {
