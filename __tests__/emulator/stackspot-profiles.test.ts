@@ -1,21 +1,17 @@
-/**
- * The StackSpot adapter's fallbacks (issue 14) against the emulator profiles that play the
- * behaviours the docs leave open: each either works transparently or fails naming the assumption.
- */
-import { createHash } from 'node:crypto'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
-import { DEMO_CLIENT, StackSpotIdm } from '../../emulator/vendors/stackspot-idm/index.ts'
+import { StackSpotIdm } from '../../emulator/vendors/stackspot-idm/index.ts'
 import { createStackspotEmulator, type StackspotEmulator } from '../../emulator/vendors/stackspot/index.ts'
 import type { LocalDoc } from '../../src/docs/types.js'
 import { memoryLog } from '../../src/log.js'
 import { TokenCache } from '../../src/tokens.js'
-import { StackSpotAdapter, type StackSpotOptions, type StackSpotSettings } from '../../src/vendors/stackspot/index.js'
+import { StackSpotAdapter, type StackSpotOptions } from '../../src/vendors/stackspot/index.js'
 import { mayBeFirstPage } from '../../src/vendors/stackspot/listing.js'
 import type { BatchContext, RemoteDoc } from '../../src/vendors/types.js'
+import { stackspotSettings, writtenDoc } from '../helpers/stackspot-adapter.ts'
 
 let emu: RunningEmulator<StackSpotIdm | StackspotEmulator>
 let dir: string
@@ -46,26 +42,10 @@ const byPath = () =>
     .map((o) => `${o.file_path ?? '-'}=${o.content}`)
     .sort()
 
-function settings(): StackSpotSettings {
-  return {
-    knowledgeBase: 'docs',
-    knowledgeBaseName: '',
-    knowledgeBaseDescription: '',
-    ksType: 'custom',
-    uploadStrategy: 'auto',
-    clientId: DEMO_CLIENT.clientId,
-    clientSecret: DEMO_CLIENT.clientSecret,
-    authUrl: `${emu.url}/stackspot/idm/${DEMO_CLIENT.realm}/oidc/oauth/token`,
-    apiUrl: `${emu.url}/stackspot`,
-    concurrency: 4,
-    processingTimeoutSeconds: 600
-  }
-}
-
 async function ready(options: StackSpotOptions = {}) {
   const log = memoryLog()
   const a = new StackSpotAdapter(
-    settings(),
+    stackspotSettings(emu.url, { processingTimeoutSeconds: 600 }),
     { log, tokenCache: new TokenCache(), namespace: NS },
     { pollMs: 10, maxPollMs: 50, batchStallMs: 500, batchSilentMs: 1_000, unknownStatusMs: 300, deleteConfirmMs: 1_000, ...options }
   )
@@ -74,14 +54,7 @@ async function ready(options: StackSpotOptions = {}) {
   return { a, log }
 }
 
-let uniq = 0
-async function doc(path: string, content: string): Promise<LocalDoc> {
-  const absPath = join(dir, `${++uniq}`, path)
-  await mkdir(dirname(absPath), { recursive: true })
-  await writeFile(absPath, content)
-  const h = (alg: string) => createHash(alg).update(content).digest('hex')
-  return { path, key: path, absPath, size: Buffer.byteLength(content), digests: { sha256: h('sha256'), sha1: h('sha1'), md5: h('md5') } }
-}
+const doc = (path: string, content: string): Promise<LocalDoc> => writtenDoc(dir, path, content)
 
 const ctx = (docs: LocalDoc[], remote: RemoteDoc[]): BatchContext => ({
   completeSnapshot: false,

@@ -1,12 +1,6 @@
-/**
- * The StackSpot adapter against the emulator in-process: auth hints, KS creation and its upload
- * delay, the per-file flow and its clean-up, ownership, the zip batch with and without auto-delete,
- * and failures that must leave the previous version in place.
- */
-import { createHash } from 'node:crypto'
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../emulator/server.ts'
 import { DEMO_CLIENT, StackSpotIdm } from '../../emulator/vendors/stackspot-idm/index.ts'
@@ -22,6 +16,7 @@ import { INPUT_DEFAULTS, readSettings } from '../../src/inputs.js'
 import { TokenCache } from '../../src/tokens.js'
 import { multipartBody } from '../../src/vendors/stackspot/multipart.js'
 import { presignedPostBody } from '../../src/vendors/stackspot/s3.js'
+import { stackspotSettings, writtenDoc } from '../helpers/stackspot-adapter.ts'
 
 let emu: RunningEmulator<StackSpotIdm | StackspotEmulator>
 let dir: string
@@ -51,22 +46,8 @@ const byPath = (slug = 'docs') =>
     .map((o) => `${o.file_path ?? '-'}=${o.content}`)
     .sort()
 
-let uniq = 0
 function settings(over: Partial<StackSpotSettings> = {}): StackSpotSettings {
-  return {
-    knowledgeBase: 'docs',
-    knowledgeBaseName: '',
-    knowledgeBaseDescription: '',
-    ksType: 'custom',
-    uploadStrategy: 'auto',
-    clientId: DEMO_CLIENT.clientId,
-    clientSecret: DEMO_CLIENT.clientSecret,
-    authUrl: `${emu.url}/stackspot/idm/${DEMO_CLIENT.realm}/oidc/oauth/token`,
-    apiUrl: `${emu.url}/stackspot`,
-    concurrency: 4,
-    processingTimeoutSeconds: 20,
-    ...over
-  }
+  return stackspotSettings(emu.url, { processingTimeoutSeconds: 20, ...over })
 }
 
 function adapter(over: Partial<StackSpotSettings> = {}) {
@@ -75,13 +56,7 @@ function adapter(over: Partial<StackSpotSettings> = {}) {
   return { a: new StackSpotAdapter(settings(over), { log, tokenCache: new TokenCache(), namespace: NS }, { pollMs: 20, maxPollMs: 100 }), log }
 }
 
-async function doc(path: string, content: string | Buffer): Promise<LocalDoc> {
-  const absPath = join(dir, `${++uniq}`, path)
-  await mkdir(dirname(absPath), { recursive: true })
-  await writeFile(absPath, content)
-  const h = (alg: string) => createHash(alg).update(content).digest('hex')
-  return { path, key: path, absPath, size: Buffer.byteLength(content), digests: { sha256: h('sha256'), sha1: h('sha1'), md5: h('md5') } }
-}
+const doc = (path: string, content: string | Buffer): Promise<LocalDoc> => writtenDoc(dir, path, content)
 
 async function ready(over: Partial<StackSpotSettings> = {}) {
   const { a, log } = adapter(over)
