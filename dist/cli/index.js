@@ -81993,14 +81993,7 @@ async function pushDiff({ run, octokit, log }) {
     const branch = ref.replace(/^refs\/(heads|tags)\//, '');
     // Usually the last synced commit is `before`: the git diff of before..after runs while the
     // Actions API is asked, and is used only when the answer confirms that base.
-    const quiet = {
-        debug: () => undefined,
-        info: (m) => log.info(m),
-        notice: (m, f) => log.notice(m, f),
-        warning: (m, f) => log.warning(m, f),
-        error: (m, f) => log.error(m, f)
-    };
-    const diffFromBefore = localDiff(run.workspace, before, after, quiet);
+    const diffFromBefore = localDiff(run.workspace, before, after);
     diffFromBefore.catch(() => undefined);
     const synced = await lastSyncedCommit({ run, octokit, branch, log });
     if (synced.kind === 'unknown') {
@@ -82043,9 +82036,10 @@ async function pushDiff({ run, octokit, log }) {
 /** base..after with local git when the clone has both commits, else the compare API (which checks ancestry itself). */
 async function diffPush(run, octokit, base, after, log, note, started) {
     const range = `${detect_short(base)}..${detect_short(after)}`;
-    const local = await (started ?? localDiff(run.workspace, base, after, log));
+    const local = await (started ?? localDiff(run.workspace, base, after));
     if (local.ok)
         return { kind: 'diff', changes: local.changes, source: `push ${range} (git${note})` };
+    log.debug(local.gitError);
     log.debug(`Local git cannot diff ${range}: ${local.why}`);
     if (!octokit) {
         return {
@@ -82174,7 +82168,7 @@ function githubFileChange(f) {
  * `git diff` between the two trees. Tree-to-tree needs neither history nor a merge base, so it
  * works in any clone holding both commits (fetch-depth 2 for a one-commit push, 0 for any).
  */
-async function localDiff(workspace, before, after, log) {
+async function localDiff(workspace, before, after) {
     const out = await git(workspace, [
         '-c',
         'core.quotepath=false',
@@ -82191,19 +82185,19 @@ async function localDiff(workspace, before, after, log) {
     ]);
     if (out.ok)
         return { ok: true, changes: parseNameStatus(out.stdout) };
-    log.debug(out.error);
+    const gitError = out.error;
     // Only a failed diff needs to know why; asking first cost two more git processes on every push.
     for (const sha of [before, after]) {
         const present = await git(workspace, ['cat-file', '-e', `${sha}^{tree}`]);
         if (!present.ok) {
             if (present.error.includes('ENOENT'))
-                return { ok: false, why: 'git is not installed' };
+                return { ok: false, why: 'git is not installed', gitError };
             if (/not a git repository/i.test(present.error))
-                return { ok: false, why: 'the workspace is not a git repository' };
-            return { ok: false, why: `commit ${detect_short(sha)} is not in the clone` };
+                return { ok: false, why: 'the workspace is not a git repository', gitError };
+            return { ok: false, why: `commit ${detect_short(sha)} is not in the clone`, gitError };
         }
     }
-    return { ok: false, why: 'git diff failed' };
+    return { ok: false, why: 'git diff failed', gitError };
 }
 /** Parses `git diff --name-status -z`: `S\0path\0`, or `R###\0old\0new\0` for renames and copies. */
 function parseNameStatus(raw) {
@@ -86044,9 +86038,11 @@ async function resolveCommit(workspace, ref) {
 function changesSince(workspace, since, base, head, log) {
     return async () => {
         const range = `${base.slice(0, 7)}..${head.slice(0, 7)}`;
-        const diff = await localDiff(workspace, base, head, log);
-        if (!diff.ok)
+        const diff = await localDiff(workspace, base, head);
+        if (!diff.ok) {
+            log.debug(diff.gitError);
             throw new Error(`git cannot diff ${range} (--since ${since}): ${diff.why}`);
+        }
         return { kind: 'diff', changes: diff.changes, source: `--since ${since} (${range}, git)` };
     };
 }

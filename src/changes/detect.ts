@@ -81,14 +81,7 @@ async function pushDiff({ run, octokit, log }: DetectInput): Promise<Outcome> {
   const branch = ref.replace(/^refs\/(heads|tags)\//, '')
   // Usually the last synced commit is `before`: the git diff of before..after runs while the
   // Actions API is asked, and is used only when the answer confirms that base.
-  const quiet: Log = {
-    debug: () => undefined,
-    info: (m) => log.info(m),
-    notice: (m, f) => log.notice(m, f),
-    warning: (m, f) => log.warning(m, f),
-    error: (m, f) => log.error(m, f)
-  }
-  const diffFromBefore = localDiff(run.workspace, before, after, quiet)
+  const diffFromBefore = localDiff(run.workspace, before, after)
   diffFromBefore.catch(() => undefined)
   const synced = await lastSyncedCommit({ run, octokit, branch, log })
   if (synced.kind === 'unknown') {
@@ -140,8 +133,9 @@ async function diffPush(
   started?: Promise<LocalResult>
 ): Promise<Outcome> {
   const range = `${short(base)}..${short(after)}`
-  const local = await (started ?? localDiff(run.workspace, base, after, log))
+  const local = await (started ?? localDiff(run.workspace, base, after))
   if (local.ok) return { kind: 'diff', changes: local.changes, source: `push ${range} (git${note})` }
+  log.debug(local.gitError)
   log.debug(`Local git cannot diff ${range}: ${local.why}`)
 
   if (!octokit) {
@@ -272,13 +266,14 @@ export function githubFileChange(f: GithubFile): FileChange[] {
 
 // ---- local git --------------------------------------------------------------------------
 
-export type LocalResult = { ok: true; changes: FileChange[] } | { ok: false; why: string }
+/** A failed diff says why in words, and carries git's own message for the debug log. */
+export type LocalResult = { ok: true; changes: FileChange[] } | { ok: false; why: string; gitError: string }
 
 /**
  * `git diff` between the two trees. Tree-to-tree needs neither history nor a merge base, so it
  * works in any clone holding both commits (fetch-depth 2 for a one-commit push, 0 for any).
  */
-export async function localDiff(workspace: string, before: string, after: string, log: Log): Promise<LocalResult> {
+export async function localDiff(workspace: string, before: string, after: string): Promise<LocalResult> {
   const out = await git(workspace, [
     '-c',
     'core.quotepath=false',
@@ -294,17 +289,17 @@ export async function localDiff(workspace: string, before: string, after: string
     '--'
   ])
   if (out.ok) return { ok: true, changes: parseNameStatus(out.stdout) }
-  log.debug(out.error)
+  const gitError = out.error
   // Only a failed diff needs to know why; asking first cost two more git processes on every push.
   for (const sha of [before, after]) {
     const present = await git(workspace, ['cat-file', '-e', `${sha}^{tree}`])
     if (!present.ok) {
-      if (present.error.includes('ENOENT')) return { ok: false, why: 'git is not installed' }
-      if (/not a git repository/i.test(present.error)) return { ok: false, why: 'the workspace is not a git repository' }
-      return { ok: false, why: `commit ${short(sha)} is not in the clone` }
+      if (present.error.includes('ENOENT')) return { ok: false, why: 'git is not installed', gitError }
+      if (/not a git repository/i.test(present.error)) return { ok: false, why: 'the workspace is not a git repository', gitError }
+      return { ok: false, why: `commit ${short(sha)} is not in the clone`, gitError }
     }
   }
-  return { ok: false, why: 'git diff failed' }
+  return { ok: false, why: 'git diff failed', gitError }
 }
 
 /** Parses `git diff --name-status -z`: `S\0path\0`, or `R###\0old\0new\0` for renames and copies. */

@@ -46,8 +46,11 @@ export async function resolveCommit(workspace: string, ref: string): Promise<str
 export function changesSince(workspace: string, since: string, base: string, head: string, log: Log): () => Promise<ChangeSet> {
   return async () => {
     const range = `${base.slice(0, 7)}..${head.slice(0, 7)}`
-    const diff = await localDiff(workspace, base, head, log)
-    if (!diff.ok) throw new Error(`git cannot diff ${range} (--since ${since}): ${diff.why}`)
+    const diff = await localDiff(workspace, base, head)
+    if (!diff.ok) {
+      log.debug(diff.gitError)
+      throw new Error(`git cannot diff ${range} (--since ${since}): ${diff.why}`)
+    }
     return { kind: 'diff', changes: diff.changes, source: `--since ${since} (${range}, git)` }
   }
 }
